@@ -1,0 +1,1 @@
+use leptos::prelude::*; #[component] pub fn JoinPage() -> impl IntoView { view!{<p>"x"</p>} }

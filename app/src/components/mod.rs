@@ -1,0 +1,1 @@
+pub mod home; pub mod host; pub mod join;

@@ -1,0 +1,58 @@
+//! Raffler's shared crate: the raffle engine, the wire protocol and the Leptos screens.
+//!
+//! - [`raffle`]: the pure raffle state machine (no I/O, builds for server and browser).
+//! - [`protocol`]: the WebSocket messages, the only types that cross the wire.
+//! - [`components`]: one module per screen (home, host, join).
+//! - `ws_client`: the browser's socket, turned into signals (the only hydrate-only code).
+
+pub mod components;
+pub mod protocol;
+pub mod raffle;
+mod ws_client;
+
+use components::{home::HomePage, host::HostPage, join::JoinPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#1d1b4b"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/raffler.css"/>
+        <Title text="Raffler"/>
+        <Router>
+            <main>
+                <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
+                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/host") view=HostPage/>
+                    <Route path=path!("/join") view=JoinPage/>
+                    <Route path=path!("/join/:code") view=JoinPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

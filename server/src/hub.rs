@@ -1,0 +1,92 @@
+//! The registry of running raffles, by join code. Several raffles run at once; each lives in
+//! its own task, so one raffle's players never reach another's.
+
+use crate::raffle_task::{self, Outbox, RaffleHandle};
+use app::raffle;
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// No 0/O, 1/I/L: a code read off a far-away screen is typed right the first time.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LEN: usize = 6;
+
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// A std mutex: it guards only map look-ups and is never held across an `.await`.
+    raffles: Mutex<HashMap<String, RaffleHandle>>,
+    settings: raffle::Settings,
+    public_url: String,
+}
+
+impl Hub {
+    pub fn new(settings: raffle::Settings, public_url: String) -> Self {
+        Self { inner: Arc::new(Inner { raffles: Mutex::new(HashMap::new()), settings, public_url }) }
+    }
+
+    /// Starts a raffle with `host` as its host connection and returns its code.
+    pub fn start_raffle(&self, host_conn: u64, host: Outbox) -> (String, RaffleHandle) {
+        let mut raffles = self.inner.raffles.lock().expect("raffle registry lock poisoned");
+        let code = loop {
+            let code = new_code();
+            if !raffles.contains_key(&code) {
+                break code;
+            }
+        };
+        let handle = raffle_task::spawn(raffle_task::Start {
+            code: code.clone(),
+            join_url: self.join_url(&code),
+            settings: self.inner.settings,
+            host_conn,
+            host,
+        });
+        raffles.insert(code.clone(), handle.clone());
+        tracing::info!(code, "raffle started");
+        (code, handle)
+    }
+
+    /// The running raffle with this code as a person typed it, and its code as written.
+    pub fn find(&self, typed: &str) -> Option<(String, RaffleHandle)> {
+        let code = normalize_code(typed);
+        let raffles = self.inner.raffles.lock().expect("raffle registry lock poisoned");
+        raffles.get(&code).map(|handle| (code, handle.clone()))
+    }
+
+    pub fn join_url(&self, code: &str) -> String {
+        format!("{}/join/{code}", self.inner.public_url)
+    }
+}
+
+/// Codes are case- and space-insensitive when typed: " k7qx 2m" is K7QX2M.
+pub fn normalize_code(typed: &str) -> String {
+    typed.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
+}
+
+fn new_code() -> String {
+    // rand::rng() is a CSPRNG seeded from the OS: codes cannot be predicted from earlier ones.
+    let mut rng = rand::rng();
+    (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_codes_ignore_case_spaces_and_dashes() {
+        assert_eq!(normalize_code(" k7q-x2 m "), "K7QX2M");
+    }
+
+    #[test]
+    fn new_codes_use_the_readable_alphabet() {
+        for _ in 0..100 {
+            let code = new_code();
+            assert_eq!(code.len(), CODE_LEN);
+            assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)), "{code}");
+        }
+    }
+}

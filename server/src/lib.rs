@@ -1,0 +1,88 @@
+//! The Raffler server: the SSR shell, the QR codes and the WebSocket raffle hub.
+//!
+//! - [`config`]: flags and environment variables.
+//! - `hub`: the registry of running raffles, by join code.
+//! - `raffle_task`: one task per raffle, the only owner of its state machine.
+//! - `socket`: one session per WebSocket, translating frames to raffle commands.
+//! - `qr`: the QR code that opens the join page.
+//!
+//! Tests call [`run`] with a listener on port 0.
+
+pub mod config;
+mod hub;
+mod qr;
+mod raffle_task;
+mod socket;
+
+use app::{raffle, shell, App};
+use axum::{extract::FromRef, routing::get, Router};
+use hub::Hub;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// Everything [`run`] needs, resolved (no defaults left to guess).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where phones reach this server, without a trailing slash.
+    pub public_url: String,
+    pub raffle: raffle::Settings,
+    pub max_frame_bytes: usize,
+    pub leptos: LeptosOptions,
+}
+
+impl Settings {
+    pub fn from_config(config: &config::Config, public_url: String, leptos: LeptosOptions) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            raffle: raffle::Settings {
+                spin: raffle::Millis(config.spin_ms),
+                max_name_chars: config.max_name_chars,
+            },
+            max_frame_bytes: config.max_frame_bytes,
+            leptos,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    leptos: LeptosOptions,
+    hub: Hub,
+    max_frame_bytes: usize,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// Serves Raffler on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(settings);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
+
+fn router(settings: Settings) -> Router {
+    let state = AppState {
+        leptos: settings.leptos.clone(),
+        hub: Hub::new(settings.raffle, settings.public_url.clone()),
+        max_frame_bytes: settings.max_frame_bytes,
+    };
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/ws", get(socket::upgrade))
+        .route("/raffles/{code}/qr.svg", get(qr::join_qr_svg))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}

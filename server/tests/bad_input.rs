@@ -1,0 +1,138 @@
+//! Every kind of bad input gets its own error frame, and the connection and raffle carry on.
+
+mod common;
+
+use app::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};
+use common::{TestServer, MAX_FRAME_BYTES};
+use tokio_tungstenite::tungstenite::Message;
+
+fn error_of(msg: ServerMsg) -> (ErrorCode, Option<Field>, String) {
+    match msg {
+        ServerMsg::Error { code, field, message } => (code, field, message),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+async fn join_error(server: &TestServer, code: &str, name: &str) -> (ErrorCode, Option<Field>, String) {
+    let mut phone = server.client().await;
+    phone.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
+    error_of(phone.recv().await)
+}
+
+#[tokio::test]
+async fn an_unknown_code_is_refused_next_to_the_code_field() {
+    let server = TestServer::start().await;
+    let (code, field, message) = join_error(&server, "NOPE42", "Ada").await;
+    assert_eq!((code, field), (ErrorCode::UnknownCode, Some(Field::Code)));
+    assert!(message.contains("NOPE42"), "{message}");
+}
+
+#[tokio::test]
+async fn bad_names_are_refused_next_to_the_name_field() {
+    let server = TestServer::start().await;
+    let (_host, code) = server.host().await;
+    let (_ada, _) = server.player(&code, "Ada").await;
+    for (name, expected) in [
+        ("", ErrorCode::NameEmpty),
+        ("   \t ", ErrorCode::NameEmpty),
+        (&"x".repeat(41), ErrorCode::NameTooLong),
+        ("ada", ErrorCode::NameTaken),
+    ] {
+        let (got, field, _) = join_error(&server, &code, name).await;
+        assert_eq!((got, field), (expected, Some(Field::Name)), "name {name:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_phone_can_fix_its_name_and_join_on_the_same_connection() {
+    let server = TestServer::start().await;
+    let (mut host, code) = server.host().await;
+    let mut phone = server.client().await;
+    phone.send(&ClientMsg::Join { code: code.clone(), name: " ".into() }).await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::NameEmpty);
+    // Typed in lower case with a space: codes are forgiving.
+    let typed = format!("{} {}", &code[..3], &code[3..]).to_lowercase();
+    phone.send(&ClientMsg::Join { code: typed, name: "Ada".into() }).await;
+    assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
+    assert!(matches!(host.recv().await, ServerMsg::PlayersJoined { total: 1, .. }));
+}
+
+#[tokio::test]
+async fn drawing_with_no_players_is_refused_and_a_later_draw_works() {
+    let server = TestServer::start().await;
+    let (mut host, code) = server.host().await;
+    host.send(&ClientMsg::Draw).await;
+    assert_eq!(error_of(host.recv().await).0, ErrorCode::NoPlayers);
+    server.player(&code, "Ada").await;
+    host.recv().await;
+    host.send(&ClientMsg::Draw).await;
+    assert!(matches!(host.recv().await, ServerMsg::DrawStarted { .. }));
+}
+
+#[tokio::test]
+async fn only_the_host_can_draw() {
+    let server = TestServer::start().await;
+    let (mut host, code) = server.host().await;
+    let (mut phone, _) = server.player(&code, "Mallory").await;
+    host.recv().await;
+    phone.send(&ClientMsg::Draw).await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::NotHost);
+    let mut stranger = server.client().await;
+    stranger.send(&ClientMsg::Draw).await;
+    assert_eq!(error_of(stranger.recv().await).0, ErrorCode::NotHost);
+    host.expect_silence().await;
+}
+
+#[tokio::test]
+async fn malformed_unknown_binary_and_oversized_frames_get_errors_and_the_connection_carries_on() {
+    let server = TestServer::start().await;
+    let (mut host, code) = server.host().await;
+    let mut phone = server.client().await;
+
+    phone.send_raw("{not json").await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::MalformedFrame);
+    phone.send_raw(r#"{"type":"join","code":"ABC"}"#).await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::MalformedFrame);
+    phone.send_raw(r#"{"type":"become_host"}"#).await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::UnknownMessage);
+    phone.send_message(Message::binary(vec![1, 2, 3])).await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::MalformedFrame);
+    let huge = format!(r#"{{"type":"join","code":"{code}","name":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
+    phone.send_raw(huge).await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::FrameTooLarge);
+
+    // Same connection, same raffle: all is well.
+    phone.send(&ClientMsg::Join { code, name: "Ada".into() }).await;
+    assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
+    assert!(matches!(host.recv().await, ServerMsg::PlayersJoined { total: 1, .. }));
+}
+
+#[tokio::test]
+async fn a_joined_phone_cannot_join_again() {
+    let server = TestServer::start().await;
+    let (_host, code) = server.host().await;
+    let (mut phone, _) = server.player(&code, "Ada").await;
+    phone.send(&ClientMsg::Join { code, name: "Ada 2".into() }).await;
+    assert_eq!(error_of(phone.recv().await).0, ErrorCode::AlreadyInRaffle);
+}
+
+#[tokio::test]
+async fn the_qr_code_is_an_svg_for_a_running_raffle_only() {
+    let server = TestServer::start().await;
+    let (_host, code) = server.host().await;
+    let svg = http_get(server.addr, &format!("/raffles/{code}/qr.svg")).await;
+    assert!(svg.starts_with("HTTP/1.1 200"), "{svg}");
+    assert!(svg.contains("image/svg+xml") && svg.contains("<svg"));
+    let missing = http_get(server.addr, "/raffles/NOPE42/qr.svg").await;
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}

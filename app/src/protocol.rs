@@ -23,17 +23,29 @@ pub enum ClientMsg {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     /// To the host: the raffle exists; show the code, the join URL and the QR code.
-    RaffleStarted { code: String, join_url: String, qr_svg_url: String, spin_ms: u64 },
+    RaffleStarted {
+        code: String,
+        join_url: String,
+        qr_svg_url: String,
+        spin_ms: u64,
+    },
     /// To a phone: it is in the raffle as `you`.
     Joined { code: String, you: PlayerView },
     /// To the host: new players, oldest first, and how many have joined in all.
-    PlayersJoined { players: Vec<PlayerView>, total: u32 },
+    PlayersJoined {
+        players: Vec<PlayerView>,
+        total: u32,
+    },
     /// To everyone in the raffle: the names are spinning; the winner comes in `spin_ms`.
     DrawStarted { draw: u32, spin_ms: u64 },
     /// To everyone in the raffle: the reveal. A phone compares `winner.id` with its own id.
     WinnerDrawn { draw: u32, winner: PlayerView },
     /// To the one connection whose message was refused. Nothing changed; carry on.
-    Error { code: ErrorCode, field: Option<Field>, message: String },
+    Error {
+        code: ErrorCode,
+        field: Option<Field>,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +56,10 @@ pub struct PlayerView {
 
 impl From<&Player> for PlayerView {
     fn from(player: &Player) -> Self {
-        Self { id: player.id.0, name: player.name.clone() }
+        Self {
+            id: player.id.0,
+            name: player.name.clone(),
+        }
     }
 }
 
@@ -77,7 +92,11 @@ pub enum Field {
 
 impl ServerMsg {
     pub fn error(code: ErrorCode, field: Option<Field>, message: impl Into<String>) -> Self {
-        ServerMsg::Error { code, field, message: message.into() }
+        ServerMsg::Error {
+            code,
+            field,
+            message: message.into(),
+        }
     }
 
     /// The error frame for a command the raffle refused.
@@ -134,7 +153,9 @@ impl ClientMsg {
                 .ok()
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
             match kind {
-                Some(kind) if !KNOWN_CLIENT_TYPES.contains(&kind.as_str()) => DecodeError::UnknownType(kind),
+                Some(kind) if !KNOWN_CLIENT_TYPES.contains(&kind.as_str()) => {
+                    DecodeError::UnknownType(kind)
+                }
                 _ => DecodeError::Malformed(err.to_string()),
             }
         })
@@ -151,34 +172,64 @@ mod tests {
 
     #[test]
     fn client_messages_round_trip_in_the_documented_shape() {
-        let join = ClientMsg::Join { code: "K7QX2M".into(), name: "Ada".into() };
-        assert_eq!(join.to_json(), r#"{"type":"join","code":"K7QX2M","name":"Ada"}"#);
+        let join = ClientMsg::Join {
+            code: "K7QX2M".into(),
+            name: "Ada".into(),
+        };
+        assert_eq!(
+            join.to_json(),
+            r#"{"type":"join","code":"K7QX2M","name":"Ada"}"#
+        );
         assert_eq!(ClientMsg::decode(&join.to_json()), Ok(join));
         assert_eq!(ClientMsg::decode(r#"{"type":"draw"}"#), Ok(ClientMsg::Draw));
-        assert_eq!(ClientMsg::decode(r#"{"type":"start_raffle"}"#), Ok(ClientMsg::StartRaffle));
+        assert_eq!(
+            ClientMsg::decode(r#"{"type":"start_raffle"}"#),
+            Ok(ClientMsg::StartRaffle)
+        );
     }
 
     #[test]
     fn bad_frames_are_told_apart() {
-        assert!(matches!(ClientMsg::decode("not json"), Err(DecodeError::Malformed(_))));
-        assert!(matches!(ClientMsg::decode(r#"{"type":"join","code":"A"}"#), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            ClientMsg::decode("not json"),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            ClientMsg::decode(r#"{"type":"join","code":"A"}"#),
+            Err(DecodeError::Malformed(_))
+        ));
         assert!(matches!(
             ClientMsg::decode(r#"{"type":"join","code":"A","name":"B","admin":true}"#),
             Err(DecodeError::Malformed(_))
         ));
-        assert!(matches!(ClientMsg::decode(r#"{"type":"join","code":1,"name":"B"}"#), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            ClientMsg::decode(r#"{"type":"join","code":1,"name":"B"}"#),
+            Err(DecodeError::Malformed(_))
+        ));
         assert_eq!(
             ClientMsg::decode(r#"{"type":"steal_prize"}"#),
             Err(DecodeError::UnknownType("steal_prize".into()))
         );
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(ClientMsg::decode(&deep), Err(DecodeError::Malformed(_))));
+        assert!(matches!(
+            ClientMsg::decode(&deep),
+            Err(DecodeError::Malformed(_))
+        ));
     }
 
     #[test]
     fn server_messages_serialize_in_the_documented_shape() {
-        let won = ServerMsg::WinnerDrawn { draw: 1, winner: PlayerView { id: 7, name: "Ada".into() } };
-        assert_eq!(won.to_json(), r#"{"type":"winner_drawn","draw":1,"winner":{"id":7,"name":"Ada"}}"#);
+        let won = ServerMsg::WinnerDrawn {
+            draw: 1,
+            winner: PlayerView {
+                id: 7,
+                name: "Ada".into(),
+            },
+        };
+        assert_eq!(
+            won.to_json(),
+            r#"{"type":"winner_drawn","draw":1,"winner":{"id":7,"name":"Ada"}}"#
+        );
         let err = ServerMsg::rejected(&Rejected::NameEmpty);
         assert_eq!(
             err.to_json(),

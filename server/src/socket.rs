@@ -45,8 +45,13 @@ async fn serve(socket: WebSocket, state: AppState) {
         }
         let _ = sink.close().await;
     });
-    let mut session =
-        Session { conn, outbox, hub: state.hub, max_frame_bytes: state.max_frame_bytes, raffle: None };
+    let mut session = Session {
+        conn,
+        outbox,
+        hub: state.hub,
+        max_frame_bytes: state.max_frame_bytes,
+        raffle: None,
+    };
     tokio::select! {
         _ = &mut writer => {}
         () = session.read_frames(&mut stream) => {}
@@ -110,12 +115,23 @@ impl Session {
             let msg = if typed_code.trim().is_empty() {
                 "Please type the join code from the big screen.".to_owned()
             } else {
-                format!("No raffle has the code {}. Check the big screen.", typed_code.trim())
+                format!(
+                    "No raffle has the code {}. Check the big screen.",
+                    typed_code.trim()
+                )
             };
-            return self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
+            return self.reply(ServerMsg::error(
+                ErrorCode::UnknownCode,
+                Some(Field::Code),
+                msg,
+            ));
         };
         let (joined, answer) = oneshot::channel();
-        let request = Request { conn: self.conn, outbox: self.outbox.clone(), kind: RequestKind::Join { name, joined } };
+        let request = Request {
+            conn: self.conn,
+            outbox: self.outbox.clone(),
+            kind: RequestKind::Join { name, joined },
+        };
         if handle.send(request).await && answer.await == Ok(true) {
             self.raffle = Some((code, handle));
         }
@@ -126,12 +142,24 @@ impl Session {
             let msg = "Only the host's screen can draw.";
             return self.reply(ServerMsg::error(ErrorCode::NotHost, Some(Field::Draw), msg));
         };
-        handle.send(Request { conn: self.conn, outbox: self.outbox.clone(), kind: RequestKind::Draw }).await;
+        handle
+            .send(Request {
+                conn: self.conn,
+                outbox: self.outbox.clone(),
+                kind: RequestKind::Draw,
+            })
+            .await;
     }
 
     async fn disconnected(self) {
         if let Some((_, handle)) = self.raffle {
-            handle.send(Request { conn: self.conn, outbox: self.outbox, kind: RequestKind::Disconnected }).await;
+            handle
+                .send(Request {
+                    conn: self.conn,
+                    outbox: self.outbox,
+                    kind: RequestKind::Disconnected,
+                })
+                .await;
         }
     }
 
@@ -141,5 +169,9 @@ impl Session {
 }
 
 fn already_in_raffle(field: Option<Field>) -> ServerMsg {
-    ServerMsg::error(ErrorCode::AlreadyInRaffle, field, "This screen is already in a raffle. Reload the page to start over.")
+    ServerMsg::error(
+        ErrorCode::AlreadyInRaffle,
+        field,
+        "This screen is already in a raffle. Reload the page to start over.",
+    )
 }

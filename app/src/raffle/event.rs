@@ -6,7 +6,13 @@ use super::{DrawNumber, Millis, Player};
 pub enum Event {
     PlayerJoined(Player),
     /// The names start spinning; nobody, not even the raffle, knows the winner yet.
-    DrawStarted { draw: DrawNumber, reveal_at: Millis },
+    DrawStarted {
+        draw: DrawNumber,
+        reveal_at: Millis,
+    },
     /// The reveal: every screen learns the winner at this moment.
-    WinnerDrawn { draw: DrawNumber, winner: Player },
+    WinnerDrawn {
+        draw: DrawNumber,
+        winner: Player,
+    },
 }

@@ -41,7 +41,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { spin: Millis(3_000), max_name_chars: MAX_NAME_CHARS }
+        Self {
+            spin: Millis(3_000),
+            max_name_chars: MAX_NAME_CHARS,
+        }
     }
 }
 
@@ -61,7 +64,13 @@ pub struct Raffle {
 
 impl Raffle {
     pub fn new(settings: Settings, rng: Box<dyn RngCore + Send>) -> Self {
-        Self { settings, roster: Roster::default(), winners: Vec::new(), pending: None, rng }
+        Self {
+            settings,
+            roster: Roster::default(),
+            winners: Vec::new(),
+            pending: None,
+            rng,
+        }
     }
 
     pub fn settings(&self) -> Settings {
@@ -149,8 +158,13 @@ impl Raffle {
     fn reveal(&mut self, draw: DrawNumber) -> Event {
         let eligible = self.eligible();
         // start_draw refused to spin with nobody eligible, and nobody can leave during a spin.
-        let id = pick_uniformly(&mut *self.rng, &eligible).expect("a spinning draw has an eligible player");
-        let winner = self.roster.get(id).expect("eligible ids come from the roster").clone();
+        let id = pick_uniformly(&mut *self.rng, &eligible)
+            .expect("a spinning draw has an eligible player");
+        let winner = self
+            .roster
+            .get(id)
+            .expect("eligible ids come from the roster")
+            .clone();
         self.winners.push(winner.clone());
         Event::WinnerDrawn { draw, winner }
     }

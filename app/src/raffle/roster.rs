@@ -40,7 +40,9 @@ impl Roster {
     pub fn add(&mut self, name: String) -> Result<&Player, Rejected> {
         let key = collision_key(&name);
         if let Some(&index) = self.by_key.get(&key) {
-            return Err(Rejected::NameTaken { taken: self.players[index].name.clone() });
+            return Err(Rejected::NameTaken {
+                taken: self.players[index].name.clone(),
+            });
         }
         let index = self.players.len();
         let id = PlayerId(index as u32 + 1);

@@ -6,12 +6,19 @@ use rand::{rngs::StdRng, SeedableRng};
 use std::collections::{HashMap, HashSet};
 
 fn raffle(spin_ms: u64, seed: u64) -> Raffle {
-    let settings = Settings { spin: Millis(spin_ms), ..Settings::default() };
+    let settings = Settings {
+        spin: Millis(spin_ms),
+        ..Settings::default()
+    };
     Raffle::new(settings, Box::new(StdRng::seed_from_u64(seed)))
 }
 
 fn join(raffle: &mut Raffle, name: &str) -> Player {
-    match raffle.handle(Millis(0), Command::Join { name: name.into() }).unwrap().as_slice() {
+    match raffle
+        .handle(Millis(0), Command::Join { name: name.into() })
+        .unwrap()
+        .as_slice()
+    {
         [Event::PlayerJoined(player)] => player.clone(),
         other => panic!("unexpected events {other:?}"),
     }
@@ -20,8 +27,20 @@ fn join(raffle: &mut Raffle, name: &str) -> Player {
 #[test]
 fn joining_gives_ids_in_order_and_keeps_the_name_as_typed() {
     let mut r = raffle(0, 1);
-    assert_eq!(join(&mut r, "Ada Lovelace"), Player { id: PlayerId(1), name: "Ada Lovelace".into() });
-    assert_eq!(join(&mut r, "  Grace   Hopper "), Player { id: PlayerId(2), name: "Grace Hopper".into() });
+    assert_eq!(
+        join(&mut r, "Ada Lovelace"),
+        Player {
+            id: PlayerId(1),
+            name: "Ada Lovelace".into()
+        }
+    );
+    assert_eq!(
+        join(&mut r, "  Grace   Hopper "),
+        Player {
+            id: PlayerId(2),
+            name: "Grace Hopper".into()
+        }
+    );
     assert_eq!(r.players().len(), 2);
 }
 
@@ -34,11 +53,29 @@ fn bad_names_are_rejected_and_change_nothing() {
         ("", Rejected::NameEmpty),
         (" \t\n ", Rejected::NameEmpty),
         ("\u{7}", Rejected::NameEmpty),
-        (long.as_str(), Rejected::NameTooLong { max: MAX_NAME_CHARS }),
-        ("ada", Rejected::NameTaken { taken: "Ada".into() }),
-        ("  ADA ", Rejected::NameTaken { taken: "Ada".into() }),
+        (
+            long.as_str(),
+            Rejected::NameTooLong {
+                max: MAX_NAME_CHARS,
+            },
+        ),
+        (
+            "ada",
+            Rejected::NameTaken {
+                taken: "Ada".into(),
+            },
+        ),
+        (
+            "  ADA ",
+            Rejected::NameTaken {
+                taken: "Ada".into(),
+            },
+        ),
     ] {
-        assert_eq!(r.handle(Millis(0), Command::Join { name: name.into() }), Err(why));
+        assert_eq!(
+            r.handle(Millis(0), Command::Join { name: name.into() }),
+            Err(why)
+        );
     }
     assert_eq!(r.players().len(), 1);
 }
@@ -52,7 +89,10 @@ fn a_name_of_exactly_the_limit_is_accepted_in_characters_not_bytes() {
 #[test]
 fn drawing_with_nobody_is_rejected() {
     let mut r = raffle(0, 1);
-    assert_eq!(r.handle(Millis(0), Command::StartDraw), Err(Rejected::NoPlayers));
+    assert_eq!(
+        r.handle(Millis(0), Command::StartDraw),
+        Err(Rejected::NoPlayers)
+    );
 }
 
 #[test]
@@ -63,8 +103,14 @@ fn a_zero_spin_reveals_at_once() {
     assert_eq!(
         events,
         vec![
-            Event::DrawStarted { draw: DrawNumber(1), reveal_at: Millis(5) },
-            Event::WinnerDrawn { draw: DrawNumber(1), winner: ada },
+            Event::DrawStarted {
+                draw: DrawNumber(1),
+                reveal_at: Millis(5)
+            },
+            Event::WinnerDrawn {
+                draw: DrawNumber(1),
+                winner: ada
+            },
         ]
     );
     assert_eq!(r.poll_timeout(), None);
@@ -75,11 +121,23 @@ fn a_spin_reveals_only_when_its_time_comes() {
     let mut r = raffle(2_000, 1);
     join(&mut r, "Ada");
     let events = r.handle(Millis(1_000), Command::StartDraw).unwrap();
-    assert_eq!(events, vec![Event::DrawStarted { draw: DrawNumber(1), reveal_at: Millis(3_000) }]);
+    assert_eq!(
+        events,
+        vec![Event::DrawStarted {
+            draw: DrawNumber(1),
+            reveal_at: Millis(3_000)
+        }]
+    );
     assert_eq!(r.poll_timeout(), Some(Millis(3_000)));
-    assert_eq!(r.handle(Millis(1_500), Command::StartDraw), Err(Rejected::DrawInProgress));
+    assert_eq!(
+        r.handle(Millis(1_500), Command::StartDraw),
+        Err(Rejected::DrawInProgress)
+    );
     assert!(r.handle_timeout(Millis(2_999)).is_empty());
-    assert!(matches!(r.handle_timeout(Millis(3_000)).as_slice(), [Event::WinnerDrawn { .. }]));
+    assert!(matches!(
+        r.handle_timeout(Millis(3_000)).as_slice(),
+        [Event::WinnerDrawn { .. }]
+    ));
     assert_eq!(r.spinning(), None);
 }
 
@@ -108,7 +166,10 @@ fn nobody_wins_twice_and_the_raffle_says_when_everyone_has_won() {
     }
     let distinct: HashSet<_> = r.winners().iter().map(|w| w.id).collect();
     assert_eq!(distinct.len(), 3);
-    assert_eq!(r.handle(Millis(0), Command::StartDraw), Err(Rejected::NoEligiblePlayers));
+    assert_eq!(
+        r.handle(Millis(0), Command::StartDraw),
+        Err(Rejected::NoEligiblePlayers)
+    );
 }
 
 #[test]
@@ -124,7 +185,11 @@ fn the_same_seed_and_commands_give_the_same_winners() {
         r.winners().to_vec()
     };
     assert_eq!(run(42), run(42));
-    assert_ne!(run(42), run(43), "different seeds should (almost surely) differ");
+    assert_ne!(
+        run(42),
+        run(43),
+        "different seeds should (almost surely) differ"
+    );
 }
 
 #[test]
@@ -136,7 +201,9 @@ fn every_player_has_about_the_same_chance() {
             join(&mut r, name);
         }
         let events = r.handle(Millis(0), Command::StartDraw).unwrap();
-        let Some(Event::WinnerDrawn { winner, .. }) = events.last() else { panic!("no winner") };
+        let Some(Event::WinnerDrawn { winner, .. }) = events.last() else {
+            panic!("no winner")
+        };
         wins[winner.id.0 as usize - 1] += 1;
     }
     // Expected 1,000 each; 4 standard deviations is about ±110.

@@ -26,16 +26,23 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let settings = server::Settings {
             public_url: format!("http://{addr}"),
-            raffle: raffle::Settings { spin: raffle::Millis(spin_ms), max_name_chars: raffle::MAX_NAME_CHARS },
+            raffle: raffle::Settings {
+                spin: raffle::Millis(spin_ms),
+                max_name_chars: raffle::MAX_NAME_CHARS,
+            },
             max_frame_bytes: MAX_FRAME_BYTES,
-            leptos: leptos::config::LeptosOptions::builder().output_name("raffler").build(),
+            leptos: leptos::config::LeptosOptions::builder()
+                .output_name("raffler")
+                .build(),
         };
         tokio::spawn(server::run(listener, settings, std::future::pending()));
         TestServer { addr }
     }
 
     pub async fn client(&self) -> Client {
-        let (ws, _) = connect_async(format!("ws://{}/ws", self.addr)).await.expect("connect");
+        let (ws, _) = connect_async(format!("ws://{}/ws", self.addr))
+            .await
+            .expect("connect");
         Client { ws }
     }
 
@@ -52,7 +59,12 @@ impl TestServer {
     /// A phone that has joined `code` as `name`.
     pub async fn player(&self, code: &str, name: &str) -> (Client, PlayerView) {
         let mut phone = self.client().await;
-        phone.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
+        phone
+            .send(&ClientMsg::Join {
+                code: code.into(),
+                name: name.into(),
+            })
+            .await;
         match phone.recv().await {
             ServerMsg::Joined { you, .. } => (phone, you),
             other => panic!("{name} expected joined, got {other:?}"),
@@ -70,7 +82,10 @@ impl Client {
     }
 
     pub async fn send_raw(&mut self, text: impl Into<String>) {
-        self.ws.send(Message::text(text.into())).await.expect("send");
+        self.ws
+            .send(Message::text(text.into()))
+            .await
+            .expect("send");
     }
 
     pub async fn send_message(&mut self, message: Message) {
@@ -83,7 +98,8 @@ impl Client {
             let next = tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await;
             match next.expect("timed out waiting for a message") {
                 Some(Ok(Message::Text(text))) => {
-                    return serde_json::from_str(text.as_str()).unwrap_or_else(|e| panic!("bad frame {text}: {e}"))
+                    return serde_json::from_str(text.as_str())
+                        .unwrap_or_else(|e| panic!("bad frame {text}: {e}"))
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 other => panic!("expected a text frame, got {other:?}"),
@@ -93,7 +109,9 @@ impl Client {
 
     /// Asserts that nothing arrives for a short while.
     pub async fn expect_silence(&mut self) {
-        if let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), self.ws.next()).await {
+        if let Ok(Some(msg)) =
+            tokio::time::timeout(Duration::from_millis(200), self.ws.next()).await
+        {
             panic!("expected silence, got {msg:?}");
         }
     }

@@ -146,8 +146,13 @@ pub fn HostPage() -> impl IntoView {
 
 /// The address a person types: no scheme, and no code (the code is shown on its own).
 fn typed_join_url(info: &RaffleInfo) -> String {
-    let url = info.join_url.trim_end_matches(&info.code).trim_end_matches('/');
-    url.split_once("://").map_or(url, |(_, rest)| rest).to_owned()
+    let url = info
+        .join_url
+        .trim_end_matches(&info.code)
+        .trim_end_matches('/');
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .to_owned()
 }
 
 /// The names the reel spins through: a spread sample, repeated once so the loop is seamless.

@@ -3,43 +3,170 @@
 //! shows an example of each. The server and the browser both use this module, so they cannot
 //! disagree about the wire.
 
-use crate::raffle::{Player, Rejected};
+use crate::raffle::Rejected;
 use serde::{Deserialize, Serialize};
 
-/// A message from a browser to the server.
+/// A message from a browser to the server. Variants without data are written `{}` so that
+/// serde refuses unknown fields in them too (it ignores `deny_unknown_fields` on unit variants).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMsg {
-    /// The host's laptop asks for a new raffle; this connection becomes its host.
-    StartRaffle,
-    /// A phone joins the raffle with this code under this name.
-    Join { code: String, name: String },
-    /// The host draws a winner. Refused from any connection but the host's.
-    Draw,
+    /// The host's laptop asks for a new raffle; the answer carries the host token.
+    StartRaffle {},
+    /// A phone joins the raffle with this code under this name; the answer carries its token.
+    Join {
+        code: String,
+        name: String,
+    },
+    /// A screen comes back (reload, new tab, lost connection) with the token it was given and
+    /// the last sequence number it saw, if any.
+    Resume {
+        code: String,
+        token: String,
+        last_seq: Option<u64>,
+    },
+    /// A player leaves the raffle for good.
+    Leave {},
+    /// The winner of `draw` says "I'm here".
+    Claim {
+        draw: u32,
+    },
+    AddPrize {
+        name: String,
+    },
+    RenamePrize {
+        prize: u32,
+        name: String,
+    },
+    RemovePrize {
+        prize: u32,
+    },
+    /// Start draw number `draw` (the next one), for a prize or none. Sending it twice is safe.
+    Draw {
+        draw: u32,
+        prize: Option<u32>,
+    },
+    /// Draw `draw`'s prize again without its winner, who did not claim it.
+    Redraw {
+        draw: u32,
+    },
+    SetJoining {
+        open: bool,
+    },
+    SetRepeatWinners {
+        allowed: bool,
+    },
+    SetClaimSeconds {
+        seconds: u32,
+    },
+    RemovePlayer {
+        player: u32,
+    },
+    EndRaffle {},
+    /// "Are you there?": answered with `pong`, to find a dead socket quickly.
+    Ping {},
 }
 
-/// A message from the server to a browser.
+/// A message from the server to a browser. Those that report a raffle event carry its `seq`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
-    /// To the host: the raffle exists; show the code, the join URL and the QR code.
+    /// To the host that started a raffle: keep `host_token` secret and present it to resume.
     RaffleStarted {
         code: String,
+        host_token: String,
+    },
+    /// To a host on (re)connection: the whole raffle.
+    HostSnapshot {
+        seq: u64,
         join_url: String,
         qr_svg_url: String,
-        spin_ms: u64,
+        players: Vec<PlayerView>,
+        connected: u32,
+        board: Board,
     },
-    /// To a phone: it is in the raffle as `you`.
-    Joined { code: String, you: PlayerView },
-    /// To the host: new players, oldest first, and how many have joined in all.
+    /// To the host: new players, oldest first, and how many are in now.
     PlayersJoined {
         players: Vec<PlayerView>,
         total: u32,
     },
-    /// To everyone in the raffle: the names are spinning; the winner comes in `spin_ms`.
-    DrawStarted { draw: u32, spin_ms: u64 },
-    /// To everyone in the raffle: the reveal. A phone compares `winner.id` with its own id.
-    WinnerDrawn { draw: u32, winner: PlayerView },
+    /// To the host: players who left or were removed, and how many are in now.
+    PlayersGone {
+        players: Vec<u32>,
+        total: u32,
+    },
+    /// To the host: how many phones are connected right now, and how many players are in.
+    Presence {
+        connected: u32,
+        total: u32,
+    },
+    /// To the host: prizes, draws and settings changed; this replaces the previous board.
+    Board {
+        seq: u64,
+        board: Board,
+    },
+    /// To a phone that joined: keep `token` secret and present it to resume.
+    Joined {
+        seq: u64,
+        code: String,
+        token: String,
+        you: PlayerView,
+    },
+    /// To a phone on (re)connection when replaying what it missed is not possible.
+    PlayerSnapshot {
+        seq: u64,
+        code: String,
+        you: PlayerView,
+        ended: bool,
+        draws: Vec<DrawView>,
+    },
+    /// To everyone: the names are spinning; the winner comes in `spin_ms`.
+    DrawStarted {
+        seq: u64,
+        draw: u32,
+        prize: Option<String>,
+        spin_ms: u64,
+        redraw_of: Option<u32>,
+    },
+    /// To everyone: the reveal. A phone compares `winner.id` with its own id. The winner has
+    /// `claim_seconds` to claim (0: no countdown).
+    WinnerDrawn {
+        seq: u64,
+        draw: u32,
+        prize: Option<String>,
+        winner: PlayerView,
+        claim_seconds: u32,
+    },
+    /// To everyone: all who could have won left during the spin; nobody won this draw.
+    DrawVoided {
+        seq: u64,
+        draw: u32,
+    },
+    /// To everyone: the winner of `draw` claimed it.
+    PrizeClaimed {
+        seq: u64,
+        draw: u32,
+        player: u32,
+    },
+    /// To everyone: the winner of `draw` did not claim it; a redraw follows.
+    WinnerSkipped {
+        seq: u64,
+        draw: u32,
+        player: u32,
+    },
+    /// To a phone whose player the host removed.
+    Removed {
+        seq: u64,
+    },
+    /// To a phone that left, confirming it.
+    Left {
+        seq: u64,
+    },
+    /// To everyone: the raffle is over.
+    Ended {
+        seq: u64,
+    },
+    Pong,
     /// To the one connection whose message was refused. Nothing changed; carry on.
     Error {
         code: ErrorCode,
@@ -54,13 +181,55 @@ pub struct PlayerView {
     pub name: String,
 }
 
-impl From<&Player> for PlayerView {
-    fn from(player: &Player) -> Self {
-        Self {
-            id: player.id.0,
-            name: player.name.clone(),
-        }
-    }
+/// The host's view of prizes, draws and settings: small, so it is sent whole on each change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Board {
+    pub code: String,
+    pub joining_open: bool,
+    pub repeat_winners: bool,
+    pub claim_seconds: u32,
+    pub ended: bool,
+    /// The number the next draw will have: send it with `draw`.
+    pub next_draw: u32,
+    /// Named prizes, in the order they were added.
+    pub prizes: Vec<PrizeView>,
+    /// Every draw of the evening, redraws included, first to last.
+    pub draws: Vec<DrawView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrizeView {
+    pub id: u32,
+    pub name: String,
+    /// Whether it has a winner (or is being drawn): then it can no longer be edited.
+    pub drawn: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawView {
+    pub draw: u32,
+    pub prize_id: u32,
+    pub prize: Option<String>,
+    /// `None` while spinning, and for a void draw.
+    pub winner: Option<PlayerView>,
+    pub claim: ClaimView,
+    /// Unix time in milliseconds: when it started, was revealed, and claimed or skipped.
+    pub started_at: u64,
+    pub revealed_at: Option<u64>,
+    pub claim_changed_at: Option<u64>,
+    pub redraw_of: Option<u32>,
+    /// Milliseconds left for the winner to claim, when there is a countdown and time is left.
+    pub claim_ms_left: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimView {
+    Spinning,
+    Void,
+    Open,
+    Claimed,
+    Skipped,
 }
 
 /// Why a message was refused; stable strings a client can branch on.
@@ -68,13 +237,28 @@ impl From<&Player> for PlayerView {
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     UnknownCode,
+    BadToken,
     NameEmpty,
     NameTooLong,
     NameTaken,
+    PrizeNameEmpty,
+    PrizeNameTooLong,
+    JoiningClosed,
+    AlreadyJoined,
+    NotAllowed,
+    UnknownPlayer,
+    UnknownPrize,
+    UnknownDraw,
+    PrizeAlreadyDrawn,
     NoPlayers,
     NoEligiblePlayers,
     DrawInProgress,
-    NotHost,
+    StaleDraw,
+    NotRevealed,
+    NotTheWinner,
+    ClaimTooLate,
+    AlreadyClaimed,
+    Ended,
     AlreadyInRaffle,
     MalformedFrame,
     UnknownMessage,
@@ -88,32 +272,67 @@ pub enum Field {
     Code,
     Name,
     Draw,
+    Prize,
+    Player,
+    Claim,
+    Settings,
 }
 
 impl ServerMsg {
     pub fn error(code: ErrorCode, field: Option<Field>, message: impl Into<String>) -> Self {
-        ServerMsg::Error {
-            code,
-            field,
-            message: message.into(),
-        }
+        ServerMsg::Error { code, field, message: message.into() }
     }
 
     /// The error frame for a command the raffle refused.
     pub fn rejected(why: &Rejected) -> Self {
+        use ErrorCode as C;
         let (code, field) = match why {
-            Rejected::NameEmpty => (ErrorCode::NameEmpty, Field::Name),
-            Rejected::NameTooLong { .. } => (ErrorCode::NameTooLong, Field::Name),
-            Rejected::NameTaken { .. } => (ErrorCode::NameTaken, Field::Name),
-            Rejected::NoPlayers => (ErrorCode::NoPlayers, Field::Draw),
-            Rejected::NoEligiblePlayers => (ErrorCode::NoEligiblePlayers, Field::Draw),
-            Rejected::DrawInProgress => (ErrorCode::DrawInProgress, Field::Draw),
+            Rejected::NameEmpty => (C::NameEmpty, Some(Field::Name)),
+            Rejected::NameTooLong { .. } => (C::NameTooLong, Some(Field::Name)),
+            Rejected::NameTaken { .. } => (C::NameTaken, Some(Field::Name)),
+            Rejected::JoiningClosed => (C::JoiningClosed, Some(Field::Code)),
+            Rejected::AlreadyJoined => (C::AlreadyJoined, Some(Field::Name)),
+            Rejected::PrizeNameEmpty => (C::PrizeNameEmpty, Some(Field::Prize)),
+            Rejected::PrizeNameTooLong { .. } => (C::PrizeNameTooLong, Some(Field::Prize)),
+            Rejected::UnknownPrize => (C::UnknownPrize, Some(Field::Prize)),
+            Rejected::PrizeAlreadyDrawn => (C::PrizeAlreadyDrawn, Some(Field::Prize)),
+            Rejected::NotAllowed => (C::NotAllowed, None),
+            Rejected::UnknownPlayer => (C::UnknownPlayer, Some(Field::Player)),
+            Rejected::UnknownDraw => (C::UnknownDraw, Some(Field::Draw)),
+            Rejected::NoPlayers => (C::NoPlayers, Some(Field::Draw)),
+            Rejected::NoEligiblePlayers => (C::NoEligiblePlayers, Some(Field::Draw)),
+            Rejected::DrawInProgress => (C::DrawInProgress, Some(Field::Draw)),
+            Rejected::StaleDraw { .. } => (C::StaleDraw, Some(Field::Draw)),
+            Rejected::NotRevealed => (C::NotRevealed, Some(Field::Claim)),
+            Rejected::NotTheWinner => (C::NotTheWinner, Some(Field::Claim)),
+            Rejected::ClaimTooLate => (C::ClaimTooLate, Some(Field::Claim)),
+            Rejected::AlreadyClaimed => (C::AlreadyClaimed, Some(Field::Draw)),
+            Rejected::Ended => (C::Ended, None),
         };
-        Self::error(code, Some(field), why.to_string())
+        Self::error(code, field, why.to_string())
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server messages have only string keys")
+    }
+
+    /// The sequence number of the raffle event this message reports, if it reports one.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            ServerMsg::HostSnapshot { seq, .. }
+            | ServerMsg::Board { seq, .. }
+            | ServerMsg::Joined { seq, .. }
+            | ServerMsg::PlayerSnapshot { seq, .. }
+            | ServerMsg::DrawStarted { seq, .. }
+            | ServerMsg::WinnerDrawn { seq, .. }
+            | ServerMsg::DrawVoided { seq, .. }
+            | ServerMsg::PrizeClaimed { seq, .. }
+            | ServerMsg::WinnerSkipped { seq, .. }
+            | ServerMsg::Removed { seq }
+            | ServerMsg::Left { seq }
+            | ServerMsg::Ended { seq } => Some(*seq),
+            _ => None,
+        }
     }
 }
 
@@ -134,16 +353,31 @@ impl DecodeError {
                 None,
                 format!("That message could not be read: {detail}"),
             ),
-            DecodeError::UnknownType(kind) => ServerMsg::error(
-                ErrorCode::UnknownMessage,
-                None,
-                format!("Unknown message type {kind:?}."),
-            ),
+            DecodeError::UnknownType(kind) => {
+                ServerMsg::error(ErrorCode::UnknownMessage, None, format!("Unknown message type {kind:?}."))
+            }
         }
     }
 }
 
-const KNOWN_CLIENT_TYPES: [&str; 3] = ["start_raffle", "join", "draw"];
+const KNOWN_CLIENT_TYPES: [&str; 16] = [
+    "start_raffle",
+    "join",
+    "resume",
+    "leave",
+    "claim",
+    "add_prize",
+    "rename_prize",
+    "remove_prize",
+    "draw",
+    "redraw",
+    "set_joining",
+    "set_repeat_winners",
+    "set_claim_seconds",
+    "remove_player",
+    "end_raffle",
+    "ping",
+];
 
 impl ClientMsg {
     pub fn decode(text: &str) -> Result<ClientMsg, DecodeError> {
@@ -153,9 +387,7 @@ impl ClientMsg {
                 .ok()
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
             match kind {
-                Some(kind) if !KNOWN_CLIENT_TYPES.contains(&kind.as_str()) => {
-                    DecodeError::UnknownType(kind)
-                }
+                Some(kind) if !KNOWN_CLIENT_TYPES.contains(&kind.as_str()) => DecodeError::UnknownType(kind),
                 _ => DecodeError::Malformed(err.to_string()),
             }
         })
@@ -172,32 +404,30 @@ mod tests {
 
     #[test]
     fn client_messages_round_trip_in_the_documented_shape() {
-        let join = ClientMsg::Join {
-            code: "K7QX2M".into(),
-            name: "Ada".into(),
-        };
-        assert_eq!(
-            join.to_json(),
-            r#"{"type":"join","code":"K7QX2M","name":"Ada"}"#
-        );
+        let join = ClientMsg::Join { code: "K7QX2M".into(), name: "Ada".into() };
+        assert_eq!(join.to_json(), r#"{"type":"join","code":"K7QX2M","name":"Ada"}"#);
         assert_eq!(ClientMsg::decode(&join.to_json()), Ok(join));
-        assert_eq!(ClientMsg::decode(r#"{"type":"draw"}"#), Ok(ClientMsg::Draw));
         assert_eq!(
-            ClientMsg::decode(r#"{"type":"start_raffle"}"#),
-            Ok(ClientMsg::StartRaffle)
+            ClientMsg::decode(r#"{"type":"draw","draw":1}"#),
+            Ok(ClientMsg::Draw { draw: 1, prize: None })
         );
+        let resume = r#"{"type":"resume","code":"K7QX2M","token":"s3cr3t","last_seq":null}"#;
+        assert!(matches!(ClientMsg::decode(resume), Ok(ClientMsg::Resume { last_seq: None, .. })));
+        assert_eq!(ClientMsg::decode(r#"{"type":"start_raffle"}"#), Ok(ClientMsg::StartRaffle {}));
+    }
+
+    #[test]
+    fn every_client_message_type_is_known_to_the_decoder() {
+        for kind in KNOWN_CLIENT_TYPES {
+            let err = ClientMsg::decode(&format!(r#"{{"type":"{kind}","bogus":1}}"#)).unwrap_err();
+            assert!(matches!(err, DecodeError::Malformed(_)), "{kind}: {err:?}");
+        }
     }
 
     #[test]
     fn bad_frames_are_told_apart() {
-        assert!(matches!(
-            ClientMsg::decode("not json"),
-            Err(DecodeError::Malformed(_))
-        ));
-        assert!(matches!(
-            ClientMsg::decode(r#"{"type":"join","code":"A"}"#),
-            Err(DecodeError::Malformed(_))
-        ));
+        assert!(matches!(ClientMsg::decode("not json"), Err(DecodeError::Malformed(_))));
+        assert!(matches!(ClientMsg::decode(r#"{"type":"join","code":"A"}"#), Err(DecodeError::Malformed(_))));
         assert!(matches!(
             ClientMsg::decode(r#"{"type":"join","code":"A","name":"B","admin":true}"#),
             Err(DecodeError::Malformed(_))
@@ -211,24 +441,16 @@ mod tests {
             Err(DecodeError::UnknownType("steal_prize".into()))
         );
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(
-            ClientMsg::decode(&deep),
-            Err(DecodeError::Malformed(_))
-        ));
+        assert!(matches!(ClientMsg::decode(&deep), Err(DecodeError::Malformed(_))));
     }
 
     #[test]
     fn server_messages_serialize_in_the_documented_shape() {
-        let won = ServerMsg::WinnerDrawn {
-            draw: 1,
-            winner: PlayerView {
-                id: 7,
-                name: "Ada".into(),
-            },
-        };
+        let winner = PlayerView { id: 7, name: "Ada".into() };
+        let won = ServerMsg::WinnerDrawn { seq: 9, draw: 1, prize: None, winner, claim_seconds: 0 };
         assert_eq!(
             won.to_json(),
-            r#"{"type":"winner_drawn","draw":1,"winner":{"id":7,"name":"Ada"}}"#
+            r#"{"type":"winner_drawn","seq":9,"draw":1,"prize":null,"winner":{"id":7,"name":"Ada"},"claim_seconds":0}"#
         );
         let err = ServerMsg::rejected(&Rejected::NameEmpty);
         assert_eq!(

@@ -32,10 +32,7 @@ impl Socket {
 }
 
 #[cfg(feature = "hydrate")]
-pub fn open(
-    on_message: impl Fn(ServerMsg) + 'static,
-    on_link: impl Fn(LinkState) + 'static,
-) -> Socket {
+pub fn open(on_message: impl Fn(ServerMsg) + 'static, on_link: impl Fn(LinkState) + 'static) -> Socket {
     use futures::{SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message};
     use leptos::task::spawn_local;
@@ -77,10 +74,7 @@ pub fn open(
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub fn open(
-    _on_message: impl Fn(ServerMsg) + 'static,
-    _on_link: impl Fn(LinkState) + 'static,
-) -> Socket {
+pub fn open(_on_message: impl Fn(ServerMsg) + 'static, _on_link: impl Fn(LinkState) + 'static) -> Socket {
     Socket {}
 }
 
@@ -88,11 +82,7 @@ pub fn open(
 #[cfg(feature = "hydrate")]
 fn socket_url() -> String {
     let location = web_sys::window().expect("a browser window").location();
-    let scheme = if location.protocol().as_deref() == Ok("https:") {
-        "wss"
-    } else {
-        "ws"
-    };
+    let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
     let host = location.host().unwrap_or_default();
     format!("{scheme}://{host}/ws")
 }

@@ -4,11 +4,7 @@ use clap::Parser;
 use std::net::SocketAddr;
 
 #[derive(Debug, Clone, Parser)]
-#[command(
-    name = "raffler",
-    version,
-    about = "A real-time raffle for meetups and conferences."
-)]
+#[command(name = "raffler", version, about = "A real-time raffle for meetups and conferences.")]
 pub struct Config {
     /// Address and port to listen on. Falls back to LEPTOS_SITE_ADDR (set by cargo-leptos),
     /// then to 0.0.0.0:3000 so that phones on the same network can reach it.

@@ -25,22 +25,12 @@ struct Inner {
 
 impl Hub {
     pub fn new(settings: raffle::Settings, public_url: String) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                raffles: Mutex::new(HashMap::new()),
-                settings,
-                public_url,
-            }),
-        }
+        Self { inner: Arc::new(Inner { raffles: Mutex::new(HashMap::new()), settings, public_url }) }
     }
 
     /// Starts a raffle with `host` as its host connection and returns its code.
     pub fn start_raffle(&self, host_conn: u64, host: Outbox) -> (String, RaffleHandle) {
-        let mut raffles = self
-            .inner
-            .raffles
-            .lock()
-            .expect("raffle registry lock poisoned");
+        let mut raffles = self.inner.raffles.lock().expect("raffle registry lock poisoned");
         let code = loop {
             let code = new_code();
             if !raffles.contains_key(&code) {
@@ -62,11 +52,7 @@ impl Hub {
     /// The running raffle with this code as a person typed it, and its code as written.
     pub fn find(&self, typed: &str) -> Option<(String, RaffleHandle)> {
         let code = normalize_code(typed);
-        let raffles = self
-            .inner
-            .raffles
-            .lock()
-            .expect("raffle registry lock poisoned");
+        let raffles = self.inner.raffles.lock().expect("raffle registry lock poisoned");
         raffles.get(&code).map(|handle| (code, handle.clone()))
     }
 
@@ -77,19 +63,13 @@ impl Hub {
 
 /// Codes are case- and space-insensitive when typed: " k7qx 2m" is K7QX2M.
 pub fn normalize_code(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_uppercase)
-        .collect()
+    typed.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
 }
 
 fn new_code() -> String {
     // rand::rng() is a CSPRNG seeded from the OS: codes cannot be predicted from earlier ones.
     let mut rng = rand::rng();
-    (0..CODE_LEN)
-        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
-        .collect()
+    (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
 }
 
 #[cfg(test)]

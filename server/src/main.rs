@@ -19,26 +19,16 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen} (set RAFFLER_LISTEN or --listen)"))?;
     let port = listener.local_addr()?.port();
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| lan_url(listen, port));
+    let public_url = config.public_url.clone().unwrap_or_else(|| lan_url(listen, port));
     let leptos = leptos::config::get_configuration(None)
         .map(|conf| conf.leptos_options)
         // Run outside cargo-leptos (e.g. `cargo run`): assets are where cargo-leptos puts them.
-        .unwrap_or_else(|_| {
-            leptos::config::LeptosOptions::builder()
-                .output_name("raffler")
-                .build()
-        });
+        .unwrap_or_else(|_| leptos::config::LeptosOptions::builder().output_name("raffler").build());
 
     println!();
     println!("  Raffler is running.");
     println!("  Host screen (this machine): http://localhost:{port}/");
-    println!(
-        "  Phones join at:             {}/join",
-        public_url.trim_end_matches('/')
-    );
+    println!("  Phones join at:             {}/join", public_url.trim_end_matches('/'));
     println!();
 
     let settings = Settings::from_config(&config, public_url, leptos);

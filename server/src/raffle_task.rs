@@ -85,10 +85,7 @@ struct RaffleTask {
 impl RaffleTask {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         loop {
-            let wake = self
-                .raffle
-                .poll_timeout()
-                .map(|at| Duration::from_millis(at.saturating_sub(now()).0));
+            let wake = self.raffle.poll_timeout().map(|at| Duration::from_millis(at.saturating_sub(now()).0));
             tokio::select! {
                 request = rx.recv() => match request {
                     Some(request) => self.on_request(request),
@@ -110,11 +107,7 @@ impl RaffleTask {
             }
             RequestKind::Draw if conn != self.host.0 => send_to(
                 &outbox,
-                &ServerMsg::error(
-                    ErrorCode::NotHost,
-                    Some(Field::Draw),
-                    "Only the host's screen can draw.",
-                ),
+                &ServerMsg::error(ErrorCode::NotHost, Some(Field::Draw), "Only the host's screen can draw."),
             ),
             RequestKind::Draw => match self.raffle.handle(now(), Command::StartDraw) {
                 Ok(events) => self.publish(events),
@@ -129,10 +122,7 @@ impl RaffleTask {
     fn join(&mut self, conn: ConnId, outbox: Outbox, name: String) -> bool {
         if self.phones.contains_key(&conn) || conn == self.host.0 {
             let msg = "This screen is already in the raffle.";
-            send_to(
-                &outbox,
-                &ServerMsg::error(ErrorCode::AlreadyInRaffle, Some(Field::Name), msg),
-            );
+            send_to(&outbox, &ServerMsg::error(ErrorCode::AlreadyInRaffle, Some(Field::Name), msg));
             return false;
         }
         match self.raffle.handle(now(), Command::Join { name }) {
@@ -140,13 +130,7 @@ impl RaffleTask {
                 for event in events {
                     if let Event::PlayerJoined(player) = &event {
                         let you = PlayerView::from(player);
-                        send_to(
-                            &outbox,
-                            &ServerMsg::Joined {
-                                code: self.code.clone(),
-                                you,
-                            },
-                        );
+                        send_to(&outbox, &ServerMsg::Joined { code: self.code.clone(), you });
                         self.phones.insert(conn, (outbox.clone(), player.id));
                     }
                     self.publish(vec![event]);
@@ -165,27 +149,16 @@ impl RaffleTask {
             match event {
                 Event::PlayerJoined(player) => {
                     let total = self.raffle.players().len() as u32;
-                    let msg = ServerMsg::PlayersJoined {
-                        players: vec![PlayerView::from(&player)],
-                        total,
-                    };
+                    let msg = ServerMsg::PlayersJoined { players: vec![PlayerView::from(&player)], total };
                     send_to(&self.host.1, &msg);
                 }
                 Event::DrawStarted { draw, reveal_at } => {
                     tracing::info!(code = self.code, draw = draw.0, "draw started");
                     let spin_ms = reveal_at.saturating_sub(now()).0;
-                    self.broadcast(&ServerMsg::DrawStarted {
-                        draw: draw.0,
-                        spin_ms,
-                    });
+                    self.broadcast(&ServerMsg::DrawStarted { draw: draw.0, spin_ms });
                 }
                 Event::WinnerDrawn { draw, winner } => {
-                    tracing::info!(
-                        code = self.code,
-                        draw = draw.0,
-                        winner = winner.id.0,
-                        "winner drawn"
-                    );
+                    tracing::info!(code = self.code, draw = draw.0, winner = winner.id.0, "winner drawn");
                     self.broadcast(&ServerMsg::WinnerDrawn {
                         draw: draw.0,
                         winner: PlayerView::from(&winner),
@@ -199,15 +172,14 @@ impl RaffleTask {
     fn broadcast(&mut self, msg: &ServerMsg) {
         let frame = Utf8Bytes::from(msg.to_json());
         let _ = self.host.1.try_send(frame.clone());
-        self.phones
-            .retain(|_, (outbox, _)| match outbox.try_send(frame.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::warn!("dropping a phone that stopped reading");
-                    false
-                }
-            });
+        self.phones.retain(|_, (outbox, _)| match outbox.try_send(frame.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!("dropping a phone that stopped reading");
+                false
+            }
+        });
     }
 }
 
@@ -225,8 +197,6 @@ async fn sleep_or_never(wake: Option<Duration>) {
 }
 
 fn now() -> Millis {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     Millis(since_epoch.as_millis() as u64)
 }

@@ -45,13 +45,8 @@ async fn serve(socket: WebSocket, state: AppState) {
         }
         let _ = sink.close().await;
     });
-    let mut session = Session {
-        conn,
-        outbox,
-        hub: state.hub,
-        max_frame_bytes: state.max_frame_bytes,
-        raffle: None,
-    };
+    let mut session =
+        Session { conn, outbox, hub: state.hub, max_frame_bytes: state.max_frame_bytes, raffle: None };
     tokio::select! {
         _ = &mut writer => {}
         () = session.read_frames(&mut stream) => {}
@@ -115,16 +110,9 @@ impl Session {
             let msg = if typed_code.trim().is_empty() {
                 "Please type the join code from the big screen.".to_owned()
             } else {
-                format!(
-                    "No raffle has the code {}. Check the big screen.",
-                    typed_code.trim()
-                )
+                format!("No raffle has the code {}. Check the big screen.", typed_code.trim())
             };
-            return self.reply(ServerMsg::error(
-                ErrorCode::UnknownCode,
-                Some(Field::Code),
-                msg,
-            ));
+            return self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
         };
         let (joined, answer) = oneshot::channel();
         let request = Request {
@@ -142,23 +130,13 @@ impl Session {
             let msg = "Only the host's screen can draw.";
             return self.reply(ServerMsg::error(ErrorCode::NotHost, Some(Field::Draw), msg));
         };
-        handle
-            .send(Request {
-                conn: self.conn,
-                outbox: self.outbox.clone(),
-                kind: RequestKind::Draw,
-            })
-            .await;
+        handle.send(Request { conn: self.conn, outbox: self.outbox.clone(), kind: RequestKind::Draw }).await;
     }
 
     async fn disconnected(self) {
         if let Some((_, handle)) = self.raffle {
             handle
-                .send(Request {
-                    conn: self.conn,
-                    outbox: self.outbox,
-                    kind: RequestKind::Disconnected,
-                })
+                .send(Request { conn: self.conn, outbox: self.outbox, kind: RequestKind::Disconnected })
                 .await;
         }
     }

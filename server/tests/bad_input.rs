@@ -8,27 +8,14 @@ use tokio_tungstenite::tungstenite::Message;
 
 fn error_of(msg: ServerMsg) -> (ErrorCode, Option<Field>, String) {
     match msg {
-        ServerMsg::Error {
-            code,
-            field,
-            message,
-        } => (code, field, message),
+        ServerMsg::Error { code, field, message } => (code, field, message),
         other => panic!("expected an error, got {other:?}"),
     }
 }
 
-async fn join_error(
-    server: &TestServer,
-    code: &str,
-    name: &str,
-) -> (ErrorCode, Option<Field>, String) {
+async fn join_error(server: &TestServer, code: &str, name: &str) -> (ErrorCode, Option<Field>, String) {
     let mut phone = server.client().await;
-    phone
-        .send(&ClientMsg::Join {
-            code: code.into(),
-            name: name.into(),
-        })
-        .await;
+    phone.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
     error_of(phone.recv().await)
 }
 
@@ -61,26 +48,13 @@ async fn a_phone_can_fix_its_name_and_join_on_the_same_connection() {
     let server = TestServer::start().await;
     let (mut host, code) = server.host().await;
     let mut phone = server.client().await;
-    phone
-        .send(&ClientMsg::Join {
-            code: code.clone(),
-            name: " ".into(),
-        })
-        .await;
+    phone.send(&ClientMsg::Join { code: code.clone(), name: " ".into() }).await;
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::NameEmpty);
     // Typed in lower case with a space: codes are forgiving.
     let typed = format!("{} {}", &code[..3], &code[3..]).to_lowercase();
-    phone
-        .send(&ClientMsg::Join {
-            code: typed,
-            name: "Ada".into(),
-        })
-        .await;
+    phone.send(&ClientMsg::Join { code: typed, name: "Ada".into() }).await;
     assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
-    assert!(matches!(
-        host.recv().await,
-        ServerMsg::PlayersJoined { total: 1, .. }
-    ));
+    assert!(matches!(host.recv().await, ServerMsg::PlayersJoined { total: 1, .. }));
 }
 
 #[tokio::test]
@@ -123,25 +97,14 @@ async fn malformed_unknown_binary_and_oversized_frames_get_errors_and_the_connec
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::UnknownMessage);
     phone.send_message(Message::binary(vec![1, 2, 3])).await;
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::MalformedFrame);
-    let huge = format!(
-        r#"{{"type":"join","code":"{code}","name":"{}"}}"#,
-        "x".repeat(MAX_FRAME_BYTES)
-    );
+    let huge = format!(r#"{{"type":"join","code":"{code}","name":"{}"}}"#, "x".repeat(MAX_FRAME_BYTES));
     phone.send_raw(huge).await;
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::FrameTooLarge);
 
     // Same connection, same raffle: all is well.
-    phone
-        .send(&ClientMsg::Join {
-            code,
-            name: "Ada".into(),
-        })
-        .await;
+    phone.send(&ClientMsg::Join { code, name: "Ada".into() }).await;
     assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
-    assert!(matches!(
-        host.recv().await,
-        ServerMsg::PlayersJoined { total: 1, .. }
-    ));
+    assert!(matches!(host.recv().await, ServerMsg::PlayersJoined { total: 1, .. }));
 }
 
 #[tokio::test]
@@ -149,12 +112,7 @@ async fn a_joined_phone_cannot_join_again() {
     let server = TestServer::start().await;
     let (_host, code) = server.host().await;
     let (mut phone, _) = server.player(&code, "Ada").await;
-    phone
-        .send(&ClientMsg::Join {
-            code,
-            name: "Ada 2".into(),
-        })
-        .await;
+    phone.send(&ClientMsg::Join { code, name: "Ada 2".into() }).await;
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::AlreadyInRaffle);
 }
 

@@ -33,26 +33,14 @@ async fn two_hundred_players_join_and_exactly_one_wins() {
     assert_eq!(names, (0..200).map(|i| format!("Player {i}")).collect());
 
     host.send(&ClientMsg::Draw).await;
-    assert!(matches!(
-        host.recv().await,
-        ServerMsg::DrawStarted { draw: 1, .. }
-    ));
-    let ServerMsg::WinnerDrawn { draw: 1, winner } = host.recv().await else {
-        panic!("host saw no winner")
-    };
+    assert!(matches!(host.recv().await, ServerMsg::DrawStarted { draw: 1, .. }));
+    let ServerMsg::WinnerDrawn { draw: 1, winner } = host.recv().await else { panic!("host saw no winner") };
 
     let results = join_all(phones.into_iter().map(|(mut phone, me)| {
         let winner = winner.clone();
         async move {
-            assert!(matches!(
-                phone.recv().await,
-                ServerMsg::DrawStarted { draw: 1, .. }
-            ));
-            let ServerMsg::WinnerDrawn {
-                draw: 1,
-                winner: seen,
-            } = phone.recv().await
-            else {
+            assert!(matches!(phone.recv().await, ServerMsg::DrawStarted { draw: 1, .. }));
+            let ServerMsg::WinnerDrawn { draw: 1, winner: seen } = phone.recv().await else {
                 panic!("no reveal")
             };
             assert_eq!(seen, winner, "every phone sees the same winner");
@@ -75,17 +63,10 @@ async fn the_draw_spins_before_the_reveal() {
 
     let started = std::time::Instant::now();
     host.send(&ClientMsg::Draw).await;
-    assert!(
-        matches!(phone.recv().await, ServerMsg::DrawStarted { draw: 1, spin_ms } if spin_ms > 200)
-    );
-    let ServerMsg::WinnerDrawn { winner, .. } = phone.recv().await else {
-        panic!("no reveal")
-    };
+    assert!(matches!(phone.recv().await, ServerMsg::DrawStarted { draw: 1, spin_ms } if spin_ms > 200));
+    let ServerMsg::WinnerDrawn { winner, .. } = phone.recv().await else { panic!("no reveal") };
     assert_eq!(winner, me);
-    assert!(
-        started.elapsed() >= std::time::Duration::from_millis(250),
-        "revealed before the spin ended"
-    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250), "revealed before the spin ended");
 }
 
 #[tokio::test]
@@ -101,9 +82,7 @@ async fn later_draws_pick_someone_who_has_not_won() {
     for draw in 1..=3 {
         host.send(&ClientMsg::Draw).await;
         host.recv().await;
-        let ServerMsg::WinnerDrawn { draw: d, winner } = host.recv().await else {
-            panic!()
-        };
+        let ServerMsg::WinnerDrawn { draw: d, winner } = host.recv().await else { panic!() };
         assert_eq!(d, draw);
         assert!(winners.insert(winner.id), "{} won twice", winner.name);
     }
@@ -122,17 +101,13 @@ async fn two_raffles_at_once_do_not_mix() {
     // The same name is fine in another raffle.
     let (_ada_in_b, _) = server.player(&code_b, "Ada").await;
 
-    let ServerMsg::PlayersJoined { players, total: 1 } = host_a.recv().await else {
-        panic!()
-    };
+    let ServerMsg::PlayersJoined { players, total: 1 } = host_a.recv().await else { panic!() };
     assert_eq!(players[0].name, "Ada");
     host_a.expect_silence().await;
 
     host_b.send(&ClientMsg::Draw).await;
     assert!(matches!(grace.recv().await, ServerMsg::DrawStarted { .. }));
-    let ServerMsg::WinnerDrawn { winner, .. } = grace.recv().await else {
-        panic!()
-    };
+    let ServerMsg::WinnerDrawn { winner, .. } = grace.recv().await else { panic!() };
     assert_ne!(winner.name, "", "{grace_view:?}");
     ada.expect_silence().await;
 }

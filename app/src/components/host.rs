@@ -43,20 +43,10 @@ pub fn HostPage() -> impl IntoView {
     let socket = StoredValue::new(None::<Socket>);
 
     let on_message = move |msg: ServerMsg| match msg {
-        ServerMsg::RaffleStarted {
-            code,
-            join_url,
-            qr_svg_url,
-            ..
-        } => raffle.set(Some(RaffleInfo {
-            code,
-            join_url,
-            qr_svg_url,
-        })),
-        ServerMsg::PlayersJoined {
-            players: new,
-            total: count,
-        } => {
+        ServerMsg::HostSnapshot { join_url, qr_svg_url, board, .. } => {
+            raffle.set(Some(RaffleInfo { code: board.code, join_url, qr_svg_url }))
+        }
+        ServerMsg::PlayersJoined { players: new, total: count } => {
             players.update(|all| all.extend(new));
             total.set(count);
         }
@@ -64,24 +54,22 @@ pub fn HostPage() -> impl IntoView {
             draw_error.set(None);
             stage.set(Stage::Spinning { draw });
         }
-        ServerMsg::WinnerDrawn { draw, winner } => stage.set(Stage::Revealed { draw, winner }),
-        ServerMsg::Error {
-            field: Some(crate::protocol::Field::Draw),
-            message,
-            ..
-        } => draw_error.set(Some(message)),
+        ServerMsg::WinnerDrawn { draw, winner, .. } => stage.set(Stage::Revealed { draw, winner }),
+        ServerMsg::Error { field: Some(crate::protocol::Field::Draw), message, .. } => {
+            draw_error.set(Some(message))
+        }
         ServerMsg::Error { message, .. } => general_error.set(Some(message)),
-        ServerMsg::Joined { .. } => {}
+        _ => {}
     };
     Effect::new(move |_| {
         let s = ws_client::open(on_message, move |state| set_link.set(state));
-        s.send(ClientMsg::StartRaffle);
+        s.send(ClientMsg::StartRaffle {});
         socket.set_value(Some(s));
     });
 
     let draw = move |_| {
         draw_error.set(None);
-        socket.with_value(|s| s.as_ref().map(|s| s.send(ClientMsg::Draw)));
+        socket.with_value(|s| s.as_ref().map(|s| s.send(ClientMsg::Draw { draw: 0, prize: None })));
     };
     let spinning = move || matches!(stage.get(), Stage::Spinning { .. });
     let can_draw = move || ready.get() && raffle.with(Option::is_some) && !spinning();
@@ -146,24 +134,14 @@ pub fn HostPage() -> impl IntoView {
 
 /// The address a person types: no scheme, and no code (the code is shown on its own).
 fn typed_join_url(info: &RaffleInfo) -> String {
-    let url = info
-        .join_url
-        .trim_end_matches(&info.code)
-        .trim_end_matches('/');
-    url.split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .to_owned()
+    let url = info.join_url.trim_end_matches(&info.code).trim_end_matches('/');
+    url.split_once("://").map_or(url, |(_, rest)| rest).to_owned()
 }
 
 /// The names the reel spins through: a spread sample, repeated once so the loop is seamless.
 fn reel_names(players: &[PlayerView]) -> Vec<String> {
     let step = (players.len() / REEL_NAMES).max(1);
-    let sample: Vec<String> = players
-        .iter()
-        .step_by(step)
-        .take(REEL_NAMES)
-        .map(|p| p.name.clone())
-        .collect();
+    let sample: Vec<String> = players.iter().step_by(step).take(REEL_NAMES).map(|p| p.name.clone()).collect();
     sample.iter().chain(sample.iter()).cloned().collect()
 }
 

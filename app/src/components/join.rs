@@ -41,15 +41,10 @@ pub fn JoinPage() -> impl IntoView {
             me.set(Some(you));
             phase.set(Phase::Waiting);
         }
-        ServerMsg::DrawStarted { .. } if me.with_untracked(Option::is_some) => {
-            phase.set(Phase::Drawing)
-        }
+        ServerMsg::DrawStarted { .. } if me.with_untracked(Option::is_some) => phase.set(Phase::Drawing),
         ServerMsg::WinnerDrawn { winner, .. } => {
             if let Some(my) = me.get_untracked() {
-                phase.set(Phase::Result {
-                    won: winner.id == my.id,
-                    winner: winner.name,
-                });
+                phase.set(Phase::Result { won: winner.id == my.id, winner: winner.name });
             }
         }
         ServerMsg::Error { field, message, .. } => {
@@ -65,9 +60,7 @@ pub fn JoinPage() -> impl IntoView {
         _ => {}
     };
     Effect::new(move |_| {
-        socket.set_value(Some(ws_client::open(on_message, move |state| {
-            set_link.set(state)
-        })));
+        socket.set_value(Some(ws_client::open(on_message, move |state| set_link.set(state))));
     });
 
     let submit = move |ev: SubmitEvent| {
@@ -77,14 +70,8 @@ pub fn JoinPage() -> impl IntoView {
         general_error.set(None);
         let code = code_in_url().unwrap_or_else(|| code.get_untracked());
         phase.set(Phase::Joining);
-        socket.with_value(|s| {
-            s.as_ref().map(|s| {
-                s.send(ClientMsg::Join {
-                    code,
-                    name: name.get_untracked(),
-                })
-            })
-        });
+        socket
+            .with_value(|s| s.as_ref().map(|s| s.send(ClientMsg::Join { code, name: name.get_untracked() })));
     };
 
     let form = move || {

@@ -1,10 +1,72 @@
-//! What a raffle can be asked to do.
+//! What a raffle can be asked to do, and by whom.
 
-/// A request to the raffle. The transport decides who may send which (only the host draws).
+use super::{DrawNumber, PlayerId, PrizeId, Token};
+
+/// Who is asking. The transport decides this from the token a connection presented; the raffle
+/// decides what each actor may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Host,
+    Player(PlayerId),
+    /// A connection that has not joined (yet): it may only join.
+    Guest,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// A phone joins under a name, exactly as typed; the raffle normalizes and checks it.
-    Join { name: String },
-    /// The host starts a draw: the names spin, then the winner is revealed.
-    StartDraw,
+    /// A guest joins under a name, exactly as typed; `token` is its new secret.
+    Join {
+        name: String,
+        token: Token,
+    },
+    /// A player leaves for good. Its past wins stand.
+    Leave,
+    /// The winner of `draw` says "I'm here".
+    Claim {
+        draw: DrawNumber,
+    },
+    AddPrize {
+        name: String,
+    },
+    /// Renames a prize that has not been drawn yet.
+    RenamePrize {
+        prize: PrizeId,
+        name: String,
+    },
+    /// Removes a prize that has not been drawn yet.
+    RemovePrize {
+        prize: PrizeId,
+    },
+    /// Starts draw number `draw` for `prize`, or for no named prize. Naming the number makes the
+    /// command idempotent: a retried, double-clicked or second-tab request for a draw that
+    /// already exists changes nothing.
+    Draw {
+        draw: DrawNumber,
+        prize: Option<PrizeId>,
+    },
+    /// Draws `draw`'s prize again because its winner did not claim it; that winner is skipped.
+    Redraw {
+        draw: DrawNumber,
+    },
+    SetJoining {
+        open: bool,
+    },
+    SetRepeatWinners {
+        allowed: bool,
+    },
+    /// How long a winner has to claim, shown as a countdown; 0 means no countdown.
+    SetClaimSeconds {
+        seconds: u32,
+    },
+    RemovePlayer {
+        player: PlayerId,
+    },
+    End,
+}
+
+impl Command {
+    /// Commands only the host may give.
+    pub fn is_host_only(&self) -> bool {
+        !matches!(self, Command::Join { .. } | Command::Leave | Command::Claim { .. })
+    }
 }

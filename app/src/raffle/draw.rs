@@ -1,14 +1,7 @@
 //! How a winner is chosen: uniformly, from the injected random source.
 
-use super::{DrawNumber, Millis, PlayerId};
+use super::PlayerId;
 use rand::{Rng, RngCore};
-
-/// A draw whose names are spinning: the winner is picked when `reveal_at` comes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct PendingDraw {
-    pub draw: DrawNumber,
-    pub reveal_at: Millis,
-}
 
 /// One of `eligible`, each with the same chance; `None` when there is nobody to pick.
 pub(super) fn pick_uniformly(rng: &mut dyn RngCore, eligible: &[PlayerId]) -> Option<PlayerId> {

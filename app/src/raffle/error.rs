@@ -1,5 +1,5 @@
 //! Why the raffle refused a command: the user's mistake, never a bug. The message is shown to
-//! the person who made it, so it says what to do next.
+//! the person who made it, so it says what to do next. A refused command changes nothing.
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejected {
@@ -9,10 +9,40 @@ pub enum Rejected {
     NameTooLong { max: usize },
     #[error("Someone here is already called {taken}. Add an initial, or a nickname.")]
     NameTaken { taken: String },
+    #[error("Please give the prize a name.")]
+    PrizeNameEmpty,
+    #[error("That prize name is too long: {max} characters at most.")]
+    PrizeNameTooLong { max: usize },
+    #[error("Joining is closed for this raffle.")]
+    JoiningClosed,
+    #[error("This screen has already joined.")]
+    AlreadyJoined,
+    #[error("Only the host can do that.")]
+    NotAllowed,
+    #[error("There is no such player in this raffle.")]
+    UnknownPlayer,
+    #[error("There is no such prize in this raffle.")]
+    UnknownPrize,
+    #[error("There is no such draw in this raffle.")]
+    UnknownDraw,
+    #[error("That prize has already been drawn.")]
+    PrizeAlreadyDrawn,
     #[error("Nobody has joined yet, so there is nobody to draw.")]
     NoPlayers,
-    #[error("Everyone here has already won something.")]
+    #[error("Everyone who could win this has already won or been skipped.")]
     NoEligiblePlayers,
     #[error("A draw is already spinning.")]
     DrawInProgress,
+    #[error("This screen is out of date: draw {expected} is next. It has been refreshed.")]
+    StaleDraw { expected: u32 },
+    #[error("The winner is still spinning.")]
+    NotRevealed,
+    #[error("Only the winner can claim this prize.")]
+    NotTheWinner,
+    #[error("Too late: the prize was drawn again.")]
+    ClaimTooLate,
+    #[error("The winner has already claimed this prize.")]
+    AlreadyClaimed,
+    #[error("This raffle has ended.")]
+    Ended,
 }

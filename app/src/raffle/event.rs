@@ -1,18 +1,76 @@
-//! What happened in a raffle, in the order it happened: the only thing the outside sees.
+//! What happened in a raffle, in order. The state is exactly what these events say: replaying
+//! them from the first rebuilds it (see `Raffle::replay`).
 
-use super::{DrawNumber, Millis, Player};
+use super::{DrawNumber, Millis, PlayerId, PrizeId, Token};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    PlayerJoined(Player),
-    /// The names start spinning; nobody, not even the raffle, knows the winner yet.
+pub struct Event {
+    /// 1 for the first event of a raffle, then one higher each time, with no gaps.
+    pub seq: u64,
+    pub at: Millis,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    Started {
+        host_token: Token,
+    },
+    PlayerJoined {
+        player: PlayerId,
+        name: String,
+        token: Token,
+    },
+    PlayerLeft {
+        player: PlayerId,
+    },
+    PlayerRemoved {
+        player: PlayerId,
+    },
+    /// `name: None` is the prize of a draw the host started without naming one.
+    PrizeAdded {
+        prize: PrizeId,
+        name: Option<String>,
+    },
+    PrizeRenamed {
+        prize: PrizeId,
+        name: String,
+    },
+    PrizeRemoved {
+        prize: PrizeId,
+    },
+    JoiningChanged {
+        open: bool,
+    },
+    RepeatWinnersChanged {
+        allowed: bool,
+    },
+    ClaimSecondsChanged {
+        seconds: u32,
+    },
+    /// The names start spinning; nobody knows the winner until `WinnerDrawn`.
     DrawStarted {
         draw: DrawNumber,
+        prize: PrizeId,
         reveal_at: Millis,
+        redraw_of: Option<DrawNumber>,
     },
-    /// The reveal: every screen learns the winner at this moment.
     WinnerDrawn {
         draw: DrawNumber,
-        winner: Player,
+        winner: PlayerId,
     },
+    /// Everyone who could have won left during the spin: the draw is void.
+    DrawVoided {
+        draw: DrawNumber,
+    },
+    PrizeClaimed {
+        draw: DrawNumber,
+        player: PlayerId,
+    },
+    /// The winner of `draw` did not claim; the prize is drawn again without them.
+    WinnerSkipped {
+        draw: DrawNumber,
+        player: PlayerId,
+    },
+    Ended,
 }

@@ -2,173 +2,214 @@
 //!
 //! # Loop contract
 //! The owner (the server's raffle task, a test, or a browser re-running a draw) drives it so:
-//! 1. [`Raffle::handle`] for each command, passing the current time. It returns the events to
-//!    publish, in order, or [`Rejected`] when the command was the user's mistake. A rejected
-//!    command changes nothing.
+//! 1. [`Raffle::handle`] for each command, with the current time and who is asking. It returns
+//!    the events to publish, in order, or [`Rejected`] when the command was the user's mistake.
+//!    A rejected command changes nothing; a repeated one (a double click) returns no events.
 //! 2. [`Raffle::poll_timeout`] says when the raffle next wants to be woken (a spinning draw's
 //!    reveal). At that time, call [`Raffle::handle_timeout`] and publish what it returns.
 //!
-//! The random source is injected at construction, so the same seed and the same commands give
-//! the same winners: in tests, in audits, and on any machine.
+//! Every change is an [`Event`] with a sequence number one higher than the last, applied by one
+//! function; [`Raffle::replay`] applies the same events to rebuild the same raffle. The random
+//! source is injected, so the same seed and commands give the same winners.
 
 mod command;
 mod draw;
 mod error;
 mod event;
 mod name;
-mod roster;
+mod rules;
+mod state;
 mod time;
+mod token;
 
-pub use command::Command;
+pub use command::{Actor, Command};
 pub use error::Rejected;
-pub use event::Event;
-pub use name::{normalize_name, MAX_NAME_CHARS};
-pub use roster::{Player, PlayerId};
+pub use event::{Event, EventKind};
+pub use name::{normalize_name, normalize_prize_name, MAX_NAME_CHARS, MAX_PRIZE_CHARS};
+pub use state::{Claim, Draw, Player, PlayerId, Presence, Prize, PrizeId};
 pub use time::Millis;
+pub use token::Token;
 
-use draw::{pick_uniformly, PendingDraw};
+use draw::pick_uniformly;
 use rand::RngCore;
-use roster::Roster;
+use state::State;
 
-/// What the host (or the operator) chose for this raffle.
+/// What the operator chose for every raffle on this server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     /// How long the names spin before the winner is revealed; zero reveals at once.
     pub spin: Millis,
-    /// The longest name accepted, in characters.
+    /// The longest player name accepted, in characters.
     pub max_name_chars: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            spin: Millis(3_000),
-            max_name_chars: MAX_NAME_CHARS,
-        }
+        Self { spin: Millis(3_000), max_name_chars: MAX_NAME_CHARS }
     }
 }
 
-/// The number of a draw within a raffle: 1 for the first prize of the evening.
+/// The number of a draw within a raffle: 1 for the first of the evening. A redraw is a new draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DrawNumber(pub u32);
 
-/// One raffle: its players, its draws and its winners.
+/// One raffle: its players, prizes, draws and winners.
 pub struct Raffle {
     settings: Settings,
-    roster: Roster,
-    /// Winners in draw order; `winners[i]` won draw `i + 1`.
-    winners: Vec<Player>,
-    pending: Option<PendingDraw>,
+    state: State,
     rng: Box<dyn RngCore + Send>,
 }
 
 impl Raffle {
-    pub fn new(settings: Settings, rng: Box<dyn RngCore + Send>) -> Self {
-        Self {
-            settings,
-            roster: Roster::default(),
-            winners: Vec::new(),
-            pending: None,
-            rng,
+    /// A new raffle whose host proves itself with `host_token`. Returns its first event.
+    pub fn new(
+        settings: Settings,
+        now: Millis,
+        host_token: Token,
+        rng: Box<dyn RngCore + Send>,
+    ) -> (Self, Event) {
+        let mut raffle = Self { settings, state: State::default(), rng };
+        let mut events = raffle.commit(now, vec![EventKind::Started { host_token }]);
+        (raffle, events.remove(0))
+    }
+
+    /// Rebuilds a raffle from all its events, first to last. The random source is only used for
+    /// draws still to come.
+    pub fn replay<'a>(
+        settings: Settings,
+        events: impl IntoIterator<Item = &'a Event>,
+        rng: Box<dyn RngCore + Send>,
+    ) -> Self {
+        let mut state = State::default();
+        for event in events {
+            state.apply(event.seq, event.at, &event.kind);
         }
+        Self { settings, state, rng }
+    }
+
+    /// Applies one command from `actor`. On `Err`, nothing changed.
+    pub fn handle(&mut self, now: Millis, actor: Actor, command: Command) -> Result<Vec<Event>, Rejected> {
+        let kinds = rules::decide(&self.state, &self.settings, now, actor, command)?;
+        let mut events = self.commit(now, kinds);
+        // A draw with no spin is revealed by the same command.
+        events.extend(self.handle_timeout(now));
+        Ok(events)
+    }
+
+    /// When the raffle next wants [`Raffle::handle_timeout`] to be called.
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.state.spinning().map(|d| d.reveal_at)
+    }
+
+    /// Reveals a spinning draw whose time has come; returns no events otherwise.
+    pub fn handle_timeout(&mut self, now: Millis) -> Vec<Event> {
+        let Some(draw) = self.state.spinning().filter(|d| now >= d.reveal_at) else { return Vec::new() };
+        let number = draw.number;
+        // Picked at the reveal, not at the start: until now nobody could know the winner, and
+        // the winner is someone who is in the raffle at this moment.
+        let eligible = self.state.eligible(draw.prize);
+        let kind = match pick_uniformly(&mut *self.rng, &eligible) {
+            Some(winner) => EventKind::WinnerDrawn { draw: number, winner },
+            None => EventKind::DrawVoided { draw: number },
+        };
+        self.commit(now, vec![kind])
+    }
+
+    /// Who a token belongs to: the host, a player who is in, or nobody.
+    pub fn identify(&self, token: &Token) -> Option<Actor> {
+        if self.state.host_token.as_ref() == Some(token) {
+            return Some(Actor::Host);
+        }
+        self.state.tokens.get(token).map(|id| Actor::Player(*id))
     }
 
     pub fn settings(&self) -> Settings {
         self.settings
     }
 
-    /// Everyone who has joined, in joining order.
+    /// The sequence number of the last event.
+    pub fn last_seq(&self) -> u64 {
+        self.state.last_seq
+    }
+
+    /// Everyone who ever joined, in joining order, including those who left or were removed.
     pub fn players(&self) -> &[Player] {
-        self.roster.players()
+        &self.state.players
     }
 
     pub fn player(&self, id: PlayerId) -> Option<&Player> {
-        self.roster.get(id)
+        self.state.player(id)
     }
 
-    /// Winners in draw order.
-    pub fn winners(&self) -> &[Player] {
-        &self.winners
+    /// How many players are in now.
+    pub fn players_in(&self) -> usize {
+        self.state.names.len()
     }
 
-    /// The draw that is spinning now, if any.
-    pub fn spinning(&self) -> Option<DrawNumber> {
-        self.pending.map(|p| p.draw)
+    pub fn prizes(&self) -> &[Prize] {
+        &self.state.prizes
     }
 
-    /// Applies one command. On `Err`, nothing changed.
-    pub fn handle(&mut self, now: Millis, command: Command) -> Result<Vec<Event>, Rejected> {
-        match command {
-            Command::Join { name } => self.join(&name),
-            Command::StartDraw => self.start_draw(now),
-        }
+    pub fn prize(&self, id: PrizeId) -> Option<&Prize> {
+        self.state.prize(id)
     }
 
-    /// When the raffle next wants [`Raffle::handle_timeout`] to be called.
-    pub fn poll_timeout(&self) -> Option<Millis> {
-        self.pending.map(|p| p.reveal_at)
+    /// Every draw so far, redraws included, in order.
+    pub fn draws(&self) -> &[Draw] {
+        &self.state.draws
     }
 
-    /// Reveals a spinning draw whose time has come; returns no events otherwise.
-    pub fn handle_timeout(&mut self, now: Millis) -> Vec<Event> {
-        match self.pending {
-            Some(pending) if now >= pending.reveal_at => {
-                self.pending = None;
-                vec![self.reveal(pending.draw)]
-            }
-            _ => Vec::new(),
-        }
+    pub fn draw(&self, number: DrawNumber) -> Option<&Draw> {
+        self.state.draw(number)
     }
 
-    fn join(&mut self, raw_name: &str) -> Result<Vec<Event>, Rejected> {
-        let name = normalize_name(raw_name, self.settings.max_name_chars)?;
-        let player = self.roster.add(name)?;
-        Ok(vec![Event::PlayerJoined(player.clone())])
+    pub fn next_draw(&self) -> DrawNumber {
+        self.state.next_draw()
     }
 
-    fn start_draw(&mut self, now: Millis) -> Result<Vec<Event>, Rejected> {
-        if self.pending.is_some() {
-            return Err(Rejected::DrawInProgress);
-        }
-        if self.roster.is_empty() {
-            return Err(Rejected::NoPlayers);
-        }
-        if self.eligible().is_empty() {
-            return Err(Rejected::NoEligiblePlayers);
-        }
-        let draw = DrawNumber(self.winners.len() as u32 + 1);
-        let reveal_at = now.plus(self.settings.spin);
-        self.pending = Some(PendingDraw { draw, reveal_at });
-        let mut events = vec![Event::DrawStarted { draw, reveal_at }];
-        events.extend(self.handle_timeout(now));
-        Ok(events)
+    pub fn spinning(&self) -> Option<&Draw> {
+        self.state.spinning()
     }
 
-    /// Players who may win the next draw: everyone who has not won yet.
-    fn eligible(&self) -> Vec<PlayerId> {
-        self.roster
-            .players()
-            .iter()
-            .filter(|p| !self.winners.iter().any(|w| w.id == p.id))
-            .map(|p| p.id)
+    /// Who could win `prize` if it were drawn now.
+    pub fn eligible(&self, prize: PrizeId) -> Vec<PlayerId> {
+        self.state.eligible(prize)
+    }
+
+    pub fn joining_open(&self) -> bool {
+        self.state.joining_open
+    }
+
+    pub fn repeat_winners(&self) -> bool {
+        self.state.repeat_winners
+    }
+
+    pub fn claim_seconds(&self) -> u32 {
+        self.state.claim_seconds
+    }
+
+    pub fn has_ended(&self) -> bool {
+        self.state.ended
+    }
+
+    /// Whether two raffles are in the same state (the random source aside).
+    pub fn same_state_as(&self, other: &Raffle) -> bool {
+        self.state == other.state
+    }
+
+    fn commit(&mut self, now: Millis, kinds: Vec<EventKind>) -> Vec<Event> {
+        kinds
+            .into_iter()
+            .map(|kind| {
+                let event = Event { seq: self.state.last_seq + 1, at: now, kind };
+                self.state.apply(event.seq, event.at, &event.kind);
+                event
+            })
             .collect()
-    }
-
-    /// Picks the winner at reveal time, so the winner is always a current player.
-    fn reveal(&mut self, draw: DrawNumber) -> Event {
-        let eligible = self.eligible();
-        // start_draw refused to spin with nobody eligible, and nobody can leave during a spin.
-        let id = pick_uniformly(&mut *self.rng, &eligible)
-            .expect("a spinning draw has an eligible player");
-        let winner = self
-            .roster
-            .get(id)
-            .expect("eligible ids come from the roster")
-            .clone();
-        self.winners.push(winner.clone());
-        Event::WinnerDrawn { draw, winner }
     }
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

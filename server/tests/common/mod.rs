@@ -31,18 +31,14 @@ impl TestServer {
                 max_name_chars: raffle::MAX_NAME_CHARS,
             },
             max_frame_bytes: MAX_FRAME_BYTES,
-            leptos: leptos::config::LeptosOptions::builder()
-                .output_name("raffler")
-                .build(),
+            leptos: leptos::config::LeptosOptions::builder().output_name("raffler").build(),
         };
         tokio::spawn(server::run(listener, settings, std::future::pending()));
         TestServer { addr }
     }
 
     pub async fn client(&self) -> Client {
-        let (ws, _) = connect_async(format!("ws://{}/ws", self.addr))
-            .await
-            .expect("connect");
+        let (ws, _) = connect_async(format!("ws://{}/ws", self.addr)).await.expect("connect");
         Client { ws }
     }
 
@@ -59,12 +55,7 @@ impl TestServer {
     /// A phone that has joined `code` as `name`.
     pub async fn player(&self, code: &str, name: &str) -> (Client, PlayerView) {
         let mut phone = self.client().await;
-        phone
-            .send(&ClientMsg::Join {
-                code: code.into(),
-                name: name.into(),
-            })
-            .await;
+        phone.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
         match phone.recv().await {
             ServerMsg::Joined { you, .. } => (phone, you),
             other => panic!("{name} expected joined, got {other:?}"),
@@ -82,10 +73,7 @@ impl Client {
     }
 
     pub async fn send_raw(&mut self, text: impl Into<String>) {
-        self.ws
-            .send(Message::text(text.into()))
-            .await
-            .expect("send");
+        self.ws.send(Message::text(text.into())).await.expect("send");
     }
 
     pub async fn send_message(&mut self, message: Message) {
@@ -109,9 +97,7 @@ impl Client {
 
     /// Asserts that nothing arrives for a short while.
     pub async fn expect_silence(&mut self) {
-        if let Ok(Some(msg)) =
-            tokio::time::timeout(Duration::from_millis(200), self.ws.next()).await
-        {
+        if let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(200), self.ws.next()).await {
             panic!("expected silence, got {msg:?}");
         }
     }

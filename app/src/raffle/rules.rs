@@ -1,0 +1,206 @@
+//! Who may do what, when: turns a command into the events it causes, or refuses it. Reads the
+//! state and never changes it; `State::apply` does that.
+
+use super::name::{collision_key, normalize_name, normalize_prize_name};
+use super::state::{Claim, Presence, State};
+use super::{Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, Rejected, Settings};
+
+pub(super) fn decide(
+    state: &State,
+    settings: &Settings,
+    now: Millis,
+    actor: Actor,
+    command: Command,
+) -> Result<Vec<EventKind>, Rejected> {
+    if state.ended {
+        return Err(Rejected::Ended);
+    }
+    if command.is_host_only() && actor != Actor::Host {
+        return Err(Rejected::NotAllowed);
+    }
+    let player = match actor {
+        Actor::Player(id) => match state.player(id) {
+            Some(p) if p.presence == Presence::In => Some(id),
+            _ => return Err(Rejected::UnknownPlayer),
+        },
+        _ => None,
+    };
+    match command {
+        Command::Join { name, token } => {
+            if actor != Actor::Guest {
+                return Err(Rejected::AlreadyJoined);
+            }
+            if !state.joining_open {
+                return Err(Rejected::JoiningClosed);
+            }
+            let name = normalize_name(&name, settings.max_name_chars)?;
+            if let Some(&index) = state.names.get(&collision_key(&name)) {
+                return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });
+            }
+            let player = PlayerId(state.players.len() as u32 + 1);
+            Ok(vec![EventKind::PlayerJoined { player, name, token }])
+        }
+        Command::Leave => {
+            let player = player.ok_or(Rejected::UnknownPlayer)?;
+            Ok(vec![EventKind::PlayerLeft { player }])
+        }
+        Command::Claim { draw } => claim(state, player.ok_or(Rejected::NotTheWinner)?, draw),
+        Command::AddPrize { name } => {
+            let name = normalize_prize_name(&name)?;
+            let prize = PrizeId(state.prizes.len() as u32 + 1);
+            Ok(vec![EventKind::PrizeAdded { prize, name: Some(name) }])
+        }
+        Command::RenamePrize { prize, name } => {
+            undrawn_prize(state, prize)?;
+            let name = normalize_prize_name(&name)?;
+            Ok(vec![EventKind::PrizeRenamed { prize, name }])
+        }
+        Command::RemovePrize { prize } => {
+            undrawn_prize(state, prize)?;
+            Ok(vec![EventKind::PrizeRemoved { prize }])
+        }
+        Command::Draw { draw, prize } => start_draw(state, settings, now, draw, prize),
+        Command::Redraw { draw } => redraw(state, settings, now, draw),
+        Command::SetJoining { open } => {
+            Ok(changed(state.joining_open != open, EventKind::JoiningChanged { open }))
+        }
+        Command::SetRepeatWinners { allowed } => {
+            Ok(changed(state.repeat_winners != allowed, EventKind::RepeatWinnersChanged { allowed }))
+        }
+        Command::SetClaimSeconds { seconds } => {
+            Ok(changed(state.claim_seconds != seconds, EventKind::ClaimSecondsChanged { seconds }))
+        }
+        Command::RemovePlayer { player } => match state.player(player) {
+            Some(p) if p.presence == Presence::In => Ok(vec![EventKind::PlayerRemoved { player }]),
+            _ => Err(Rejected::UnknownPlayer),
+        },
+        Command::End => Ok(vec![EventKind::Ended]),
+    }
+}
+
+/// A setting that is already so changes nothing (and makes no event).
+fn changed(differs: bool, event: EventKind) -> Vec<EventKind> {
+    if differs {
+        vec![event]
+    } else {
+        Vec::new()
+    }
+}
+
+fn undrawn_prize(state: &State, id: PrizeId) -> Result<(), Rejected> {
+    match state.prize(id) {
+        Some(prize) if prize.removed || prize.name.is_none() => Err(Rejected::UnknownPrize),
+        Some(prize) if !prize.draws.is_empty() => Err(Rejected::PrizeAlreadyDrawn),
+        Some(_) => Ok(()),
+        None => Err(Rejected::UnknownPrize),
+    }
+}
+
+fn claim(state: &State, player: PlayerId, number: DrawNumber) -> Result<Vec<EventKind>, Rejected> {
+    let draw = state.draw(number).ok_or(Rejected::UnknownDraw)?;
+    if draw.is_spinning() {
+        return Err(Rejected::NotRevealed);
+    }
+    if draw.winner != Some(player) {
+        return Err(Rejected::NotTheWinner);
+    }
+    match draw.claim {
+        Claim::Open => Ok(vec![EventKind::PrizeClaimed { draw: number, player }]),
+        // A second tap, or a retried frame: already done.
+        Claim::Claimed { .. } => Ok(Vec::new()),
+        Claim::Skipped { .. } => Err(Rejected::ClaimTooLate),
+    }
+}
+
+fn start_draw(
+    state: &State,
+    settings: &Settings,
+    now: Millis,
+    number: DrawNumber,
+    prize: Option<PrizeId>,
+) -> Result<Vec<EventKind>, Rejected> {
+    if let Some(existing) = state.draw(number) {
+        // The same request again (double click, second tab, retry): the first result stands.
+        let same_prize = match prize {
+            Some(prize) => existing.prize == prize,
+            None => state.prize(existing.prize).is_some_and(|p| p.name.is_none()),
+        };
+        return if same_prize { Ok(Vec::new()) } else { Err(stale(state)) };
+    }
+    if number != state.next_draw() {
+        return Err(stale(state));
+    }
+    if state.spinning().is_some() {
+        return Err(Rejected::DrawInProgress);
+    }
+    let mut events = Vec::new();
+    let prize = match prize {
+        Some(id) => {
+            let p =
+                state.prize(id).filter(|p| !p.removed && p.name.is_some()).ok_or(Rejected::UnknownPrize)?;
+            if state.prize_is_taken(p) {
+                return Err(Rejected::PrizeAlreadyDrawn);
+            }
+            id
+        }
+        None => {
+            let id = PrizeId(state.prizes.len() as u32 + 1);
+            events.push(EventKind::PrizeAdded { prize: id, name: None });
+            id
+        }
+    };
+    check_eligible(state, prize)?;
+    let reveal_at = now.plus(settings.spin);
+    events.push(EventKind::DrawStarted { draw: number, prize, reveal_at, redraw_of: None });
+    Ok(events)
+}
+
+fn redraw(
+    state: &State,
+    settings: &Settings,
+    now: Millis,
+    number: DrawNumber,
+) -> Result<Vec<EventKind>, Rejected> {
+    let draw = state.draw(number).ok_or(Rejected::UnknownDraw)?;
+    match draw.claim {
+        // Already redrawn: the redraw that exists is the answer.
+        Claim::Skipped { .. } => return Ok(Vec::new()),
+        Claim::Claimed { .. } => return Err(Rejected::AlreadyClaimed),
+        Claim::Open => {}
+    }
+    if draw.is_spinning() {
+        return Err(Rejected::NotRevealed);
+    }
+    if state.spinning().is_some() {
+        return Err(Rejected::DrawInProgress);
+    }
+    let Some(skipped) = draw.winner else { return Err(Rejected::UnknownDraw) };
+    // Who could win once the skipped winner is out.
+    let eligible = state.eligible(draw.prize).into_iter().filter(|p| *p != skipped).count();
+    if eligible == 0 {
+        return Err(Rejected::NoEligiblePlayers);
+    }
+    Ok(vec![
+        EventKind::WinnerSkipped { draw: number, player: skipped },
+        EventKind::DrawStarted {
+            draw: state.next_draw(),
+            prize: draw.prize,
+            reveal_at: now.plus(settings.spin),
+            redraw_of: Some(number),
+        },
+    ])
+}
+
+fn check_eligible(state: &State, prize: PrizeId) -> Result<(), Rejected> {
+    if !state.players.iter().any(|p| p.presence == Presence::In) {
+        return Err(Rejected::NoPlayers);
+    }
+    if state.eligible(prize).is_empty() {
+        return Err(Rejected::NoEligiblePlayers);
+    }
+    Ok(())
+}
+
+fn stale(state: &State) -> Rejected {
+    Rejected::StaleDraw { expected: state.next_draw().0 }
+}

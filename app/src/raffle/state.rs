@@ -1,0 +1,234 @@
+//! The raffle's state, changed only by [`State::apply`]: one event at a time, the same way live
+//! and on replay.
+
+use super::name::collision_key;
+use super::{DrawNumber, EventKind, Millis, Token};
+use std::collections::HashMap;
+
+/// A player's number within its raffle, given in joining order from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PlayerId(pub u32);
+
+/// A prize's number within its raffle, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PrizeId(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    In,
+    Left,
+    Removed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Player {
+    pub id: PlayerId,
+    pub name: String,
+    pub presence: Presence,
+    pub(super) token: Token,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prize {
+    pub id: PrizeId,
+    /// `None` for the prize of a draw started without naming one.
+    pub name: Option<String>,
+    pub removed: bool,
+    /// Winners who did not claim it: never drawn for this prize again.
+    pub skipped: Vec<PlayerId>,
+    /// Every draw made for it, first to last.
+    pub draws: Vec<DrawNumber>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Waiting for the winner to say "I'm here".
+    Open,
+    Claimed {
+        at: Millis,
+    },
+    Skipped {
+        at: Millis,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draw {
+    pub number: DrawNumber,
+    pub prize: PrizeId,
+    pub started_at: Millis,
+    pub reveal_at: Millis,
+    /// `None` while spinning, and for a void draw.
+    pub winner: Option<PlayerId>,
+    pub revealed_at: Option<Millis>,
+    pub void: bool,
+    pub claim: Claim,
+    pub redraw_of: Option<DrawNumber>,
+}
+
+impl Draw {
+    pub fn is_spinning(&self) -> bool {
+        self.revealed_at.is_none() && !self.void
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct State {
+    pub host_token: Option<Token>,
+    pub players: Vec<Player>,
+    /// Collision key -> player index, for players who are in. O(1) joins at 18,000 players.
+    pub names: HashMap<String, usize>,
+    pub tokens: HashMap<Token, PlayerId>,
+    pub prizes: Vec<Prize>,
+    pub draws: Vec<Draw>,
+    pub joining_open: bool,
+    pub repeat_winners: bool,
+    pub claim_seconds: u32,
+    pub ended: bool,
+    pub last_seq: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            host_token: None,
+            players: Vec::new(),
+            names: HashMap::new(),
+            tokens: HashMap::new(),
+            prizes: Vec::new(),
+            draws: Vec::new(),
+            joining_open: true,
+            repeat_winners: false,
+            claim_seconds: 0,
+            ended: false,
+            last_seq: 0,
+        }
+    }
+}
+
+impl State {
+    pub fn player(&self, id: PlayerId) -> Option<&Player> {
+        // Ids are handed out in order from 1 and players are never deleted: the id is the index.
+        self.players.get((id.0 as usize).checked_sub(1)?)
+    }
+
+    pub fn prize(&self, id: PrizeId) -> Option<&Prize> {
+        self.prizes.get((id.0 as usize).checked_sub(1)?)
+    }
+
+    pub fn draw(&self, number: DrawNumber) -> Option<&Draw> {
+        self.draws.get((number.0 as usize).checked_sub(1)?)
+    }
+
+    pub fn spinning(&self) -> Option<&Draw> {
+        self.draws.last().filter(|d| d.is_spinning())
+    }
+
+    pub fn next_draw(&self) -> DrawNumber {
+        DrawNumber(self.draws.len() as u32 + 1)
+    }
+
+    /// Whether this player holds a prize: a win that was not skipped.
+    pub fn has_won(&self, player: PlayerId) -> bool {
+        self.draws.iter().any(|d| d.winner == Some(player) && !matches!(d.claim, Claim::Skipped { .. }))
+    }
+
+    /// Whether the prize has a winner who has not been skipped (or is being drawn now).
+    pub fn prize_is_taken(&self, prize: &Prize) -> bool {
+        prize
+            .draws
+            .iter()
+            .filter_map(|n| self.draw(*n))
+            .any(|d| !d.void && (d.is_spinning() || !matches!(d.claim, Claim::Skipped { .. })))
+    }
+
+    /// Who may win `prize` now: players who are in, not skipped for it, and, unless repeat
+    /// winners are allowed, holding no prize yet.
+    pub fn eligible(&self, prize: PrizeId) -> Vec<PlayerId> {
+        let skipped = self.prize(prize).map(|p| p.skipped.as_slice()).unwrap_or_default();
+        self.players
+            .iter()
+            .filter(|p| p.presence == Presence::In)
+            .filter(|p| !skipped.contains(&p.id))
+            .filter(|p| self.repeat_winners || !self.has_won(p.id))
+            .map(|p| p.id)
+            .collect()
+    }
+
+    pub fn apply(&mut self, seq: u64, at: Millis, kind: &EventKind) {
+        assert_eq!(seq, self.last_seq + 1, "events are applied in order, without gaps");
+        self.last_seq = seq;
+        match kind {
+            EventKind::Started { host_token } => self.host_token = Some(host_token.clone()),
+            EventKind::PlayerJoined { player, name, token } => {
+                self.names.insert(collision_key(name), self.players.len());
+                self.tokens.insert(token.clone(), *player);
+                self.players.push(Player {
+                    id: *player,
+                    name: name.clone(),
+                    presence: Presence::In,
+                    token: token.clone(),
+                });
+            }
+            EventKind::PlayerLeft { player } => self.set_presence(*player, Presence::Left),
+            EventKind::PlayerRemoved { player } => self.set_presence(*player, Presence::Removed),
+            EventKind::PrizeAdded { prize, name } => self.prizes.push(Prize {
+                id: *prize,
+                name: name.clone(),
+                removed: false,
+                skipped: Vec::new(),
+                draws: Vec::new(),
+            }),
+            EventKind::PrizeRenamed { prize, name } => self.prize_mut(*prize).name = Some(name.clone()),
+            EventKind::PrizeRemoved { prize } => self.prize_mut(*prize).removed = true,
+            EventKind::JoiningChanged { open } => self.joining_open = *open,
+            EventKind::RepeatWinnersChanged { allowed } => self.repeat_winners = *allowed,
+            EventKind::ClaimSecondsChanged { seconds } => self.claim_seconds = *seconds,
+            EventKind::DrawStarted { draw, prize, reveal_at, redraw_of } => {
+                self.prize_mut(*prize).draws.push(*draw);
+                self.draws.push(Draw {
+                    number: *draw,
+                    prize: *prize,
+                    started_at: at,
+                    reveal_at: *reveal_at,
+                    winner: None,
+                    revealed_at: None,
+                    void: false,
+                    claim: Claim::Open,
+                    redraw_of: *redraw_of,
+                });
+            }
+            EventKind::WinnerDrawn { draw, winner } => {
+                let draw = self.draw_mut(*draw);
+                draw.winner = Some(*winner);
+                draw.revealed_at = Some(at);
+            }
+            EventKind::DrawVoided { draw } => self.draw_mut(*draw).void = true,
+            EventKind::PrizeClaimed { draw, .. } => self.draw_mut(*draw).claim = Claim::Claimed { at },
+            EventKind::WinnerSkipped { draw, player } => {
+                let draw = self.draw_mut(*draw);
+                draw.claim = Claim::Skipped { at };
+                let prize = draw.prize;
+                self.prize_mut(prize).skipped.push(*player);
+            }
+            EventKind::Ended => self.ended = true,
+        }
+    }
+
+    fn set_presence(&mut self, id: PlayerId, presence: Presence) {
+        let index = id.0 as usize - 1;
+        let player = &mut self.players[index];
+        player.presence = presence;
+        // The name is free again for someone new; the token no longer works.
+        self.names.remove(&collision_key(&player.name));
+        self.tokens.remove(&player.token);
+    }
+
+    fn prize_mut(&mut self, id: PrizeId) -> &mut Prize {
+        &mut self.prizes[id.0 as usize - 1]
+    }
+
+    fn draw_mut(&mut self, number: DrawNumber) -> &mut Draw {
+        &mut self.draws[number.0 as usize - 1]
+    }
+}

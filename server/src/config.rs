@@ -28,6 +28,11 @@ pub struct Config {
     /// `frame_too_large` error. Frames over 16 times this close the connection.
     #[arg(long, env = "RAFFLER_MAX_FRAME_BYTES", default_value_t = 4_096)]
     pub max_frame_bytes: usize,
+
+    /// Seconds between pings to every connection; one that stays silent for two of these is
+    /// closed (its player stays in the raffle and can resume).
+    #[arg(long, env = "RAFFLER_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat_secs: u64,
 }
 
 impl Config {

@@ -2,8 +2,8 @@
 //! its own task, so one raffle's players never reach another's.
 
 use crate::raffle_task::{self, Outbox, RaffleHandle};
-use app::raffle;
-use rand::Rng;
+use app::raffle::{self, Token};
+use rand::{Rng, RngCore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -41,6 +41,7 @@ impl Hub {
             code: code.clone(),
             join_url: self.join_url(&code),
             settings: self.inner.settings,
+            host_token: new_token(),
             host_conn,
             host,
         });
@@ -72,6 +73,13 @@ fn new_code() -> String {
     (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
 }
 
+/// A secret of 128 random bits, as 32 hex digits.
+pub fn new_token() -> Token {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    Token::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +87,13 @@ mod tests {
     #[test]
     fn typed_codes_ignore_case_spaces_and_dashes() {
         assert_eq!(normalize_code(" k7q-x2 m "), "K7QX2M");
+    }
+
+    #[test]
+    fn tokens_are_128_bits_and_differ() {
+        let (a, b) = (new_token(), new_token());
+        assert_eq!(a.expose().len(), 32);
+        assert_ne!(a, b);
     }
 
     #[test]

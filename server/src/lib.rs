@@ -4,15 +4,19 @@
 //! - `hub`: the registry of running raffles, by join code.
 //! - `raffle_task`: one task per raffle, the only owner of its state machine.
 //! - `socket`: one session per WebSocket, translating frames to raffle commands.
+//! - `outbox`: a connection's bounded queue of frames, hung up when it overflows.
+//! - `views`: what the host and the phones are shown of a raffle.
 //! - `qr`: the QR code that opens the join page.
 //!
 //! Tests call [`run`] with a listener on port 0.
 
 pub mod config;
 mod hub;
+mod outbox;
 mod qr;
 mod raffle_task;
 mod socket;
+mod views;
 
 use app::{raffle, shell, App};
 use axum::{extract::FromRef, routing::get, Router};
@@ -29,6 +33,8 @@ pub struct Settings {
     pub public_url: String,
     pub raffle: raffle::Settings,
     pub max_frame_bytes: usize,
+    /// How often every connection is pinged; one silent for two of these is closed.
+    pub heartbeat: std::time::Duration,
     pub leptos: LeptosOptions,
 }
 
@@ -41,6 +47,7 @@ impl Settings {
                 max_name_chars: config.max_name_chars,
             },
             max_frame_bytes: config.max_frame_bytes,
+            heartbeat: std::time::Duration::from_secs(config.heartbeat_secs),
             leptos,
         }
     }
@@ -51,6 +58,7 @@ struct AppState {
     leptos: LeptosOptions,
     hub: Hub,
     max_frame_bytes: usize,
+    heartbeat: std::time::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -74,6 +82,7 @@ fn router(settings: Settings) -> Router {
         leptos: settings.leptos.clone(),
         hub: Hub::new(settings.raffle, settings.public_url.clone()),
         max_frame_bytes: settings.max_frame_bytes,
+        heartbeat: settings.heartbeat,
     };
     let routes = generate_route_list(App);
     Router::new()

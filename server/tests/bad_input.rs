@@ -30,8 +30,8 @@ async fn an_unknown_code_is_refused_next_to_the_code_field() {
 #[tokio::test]
 async fn bad_names_are_refused_next_to_the_name_field() {
     let server = TestServer::start().await;
-    let (_host, code) = server.host().await;
-    let (_ada, _) = server.player(&code, "Ada").await;
+    let (_host, code, _) = server.host().await;
+    let _ada = server.player(&code, "Ada").await;
     for (name, expected) in [
         ("", ErrorCode::NameEmpty),
         ("   \t ", ErrorCode::NameEmpty),
@@ -46,7 +46,7 @@ async fn bad_names_are_refused_next_to_the_name_field() {
 #[tokio::test]
 async fn a_phone_can_fix_its_name_and_join_on_the_same_connection() {
     let server = TestServer::start().await;
-    let (mut host, code) = server.host().await;
+    let (mut host, code, _) = server.host().await;
     let mut phone = server.client().await;
     phone.send(&ClientMsg::Join { code: code.clone(), name: " ".into() }).await;
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::NameEmpty);
@@ -54,39 +54,39 @@ async fn a_phone_can_fix_its_name_and_join_on_the_same_connection() {
     let typed = format!("{} {}", &code[..3], &code[3..]).to_lowercase();
     phone.send(&ClientMsg::Join { code: typed, name: "Ada".into() }).await;
     assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
-    assert!(matches!(host.recv().await, ServerMsg::PlayersJoined { total: 1, .. }));
+    host.wait_for_players(1).await;
 }
 
 #[tokio::test]
 async fn drawing_with_no_players_is_refused_and_a_later_draw_works() {
     let server = TestServer::start().await;
-    let (mut host, code) = server.host().await;
-    host.send(&ClientMsg::Draw).await;
+    let (mut host, code, _) = server.host().await;
+    host.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
     assert_eq!(error_of(host.recv().await).0, ErrorCode::NoPlayers);
     server.player(&code, "Ada").await;
-    host.recv().await;
-    host.send(&ClientMsg::Draw).await;
-    assert!(matches!(host.recv().await, ServerMsg::DrawStarted { .. }));
+    host.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
+    host.recv_until(|m| matches!(m, ServerMsg::DrawStarted { .. })).await;
 }
 
 #[tokio::test]
 async fn only_the_host_can_draw() {
     let server = TestServer::start().await;
-    let (mut host, code) = server.host().await;
-    let (mut phone, _) = server.player(&code, "Mallory").await;
-    host.recv().await;
-    phone.send(&ClientMsg::Draw).await;
-    assert_eq!(error_of(phone.recv().await).0, ErrorCode::NotHost);
+    let (mut host, code, _) = server.host().await;
+    let mut phone = server.player(&code, "Mallory").await;
+    host.wait_for_players(1).await;
+    phone.client.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
+    assert_eq!(error_of(phone.client.recv().await).0, ErrorCode::NotAllowed);
     let mut stranger = server.client().await;
-    stranger.send(&ClientMsg::Draw).await;
-    assert_eq!(error_of(stranger.recv().await).0, ErrorCode::NotHost);
+    stranger.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
+    assert_eq!(error_of(stranger.recv().await).0, ErrorCode::NotAllowed);
+    host.recv_until(|m| matches!(m, ServerMsg::Presence { .. })).await;
     host.expect_silence().await;
 }
 
 #[tokio::test]
 async fn malformed_unknown_binary_and_oversized_frames_get_errors_and_the_connection_carries_on() {
     let server = TestServer::start().await;
-    let (mut host, code) = server.host().await;
+    let (mut host, code, _) = server.host().await;
     let mut phone = server.client().await;
 
     phone.send_raw("{not json").await;
@@ -104,22 +104,22 @@ async fn malformed_unknown_binary_and_oversized_frames_get_errors_and_the_connec
     // Same connection, same raffle: all is well.
     phone.send(&ClientMsg::Join { code, name: "Ada".into() }).await;
     assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
-    assert!(matches!(host.recv().await, ServerMsg::PlayersJoined { total: 1, .. }));
+    host.wait_for_players(1).await;
 }
 
 #[tokio::test]
 async fn a_joined_phone_cannot_join_again() {
     let server = TestServer::start().await;
-    let (_host, code) = server.host().await;
-    let (mut phone, _) = server.player(&code, "Ada").await;
-    phone.send(&ClientMsg::Join { code, name: "Ada 2".into() }).await;
-    assert_eq!(error_of(phone.recv().await).0, ErrorCode::AlreadyInRaffle);
+    let (_host, code, _) = server.host().await;
+    let mut phone = server.player(&code, "Ada").await;
+    phone.client.send(&ClientMsg::Join { code, name: "Ada 2".into() }).await;
+    assert_eq!(error_of(phone.client.recv().await).0, ErrorCode::AlreadyJoined);
 }
 
 #[tokio::test]
 async fn the_qr_code_is_an_svg_for_a_running_raffle_only() {
     let server = TestServer::start().await;
-    let (_host, code) = server.host().await;
+    let (_host, code, _) = server.host().await;
     let svg = http_get(server.addr, &format!("/raffles/{code}/qr.svg")).await;
     assert!(svg.starts_with("HTTP/1.1 200"), "{svg}");
     assert!(svg.contains("image/svg+xml") && svg.contains("<svg"));

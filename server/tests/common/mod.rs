@@ -22,6 +22,10 @@ impl TestServer {
     }
 
     pub async fn start_with_spin(spin_ms: u64) -> Self {
+        Self::start_with(spin_ms, Duration::from_secs(15)).await
+    }
+
+    pub async fn start_with(spin_ms: u64, heartbeat: Duration) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let settings = server::Settings {
@@ -31,6 +35,7 @@ impl TestServer {
                 max_name_chars: raffle::MAX_NAME_CHARS,
             },
             max_frame_bytes: MAX_FRAME_BYTES,
+            heartbeat,
             leptos: leptos::config::LeptosOptions::builder().output_name("raffler").build(),
         };
         tokio::spawn(server::run(listener, settings, std::future::pending()));
@@ -42,25 +47,42 @@ impl TestServer {
         Client { ws }
     }
 
-    /// A host connection with a running raffle; returns it and the join code.
-    pub async fn host(&self) -> (Client, String) {
+    /// A host connection with a running raffle; returns it, the join code and the host token.
+    pub async fn host(&self) -> (Client, String, String) {
         let mut host = self.client().await;
-        host.send(&ClientMsg::StartRaffle).await;
-        match host.recv().await {
-            ServerMsg::RaffleStarted { code, .. } => (host, code),
-            other => panic!("expected raffle_started, got {other:?}"),
-        }
+        host.send(&ClientMsg::StartRaffle {}).await;
+        let ServerMsg::RaffleStarted { code, host_token } = host.recv().await else {
+            panic!("no raffle_started")
+        };
+        assert!(matches!(host.recv().await, ServerMsg::HostSnapshot { .. }));
+        (host, code, host_token)
     }
 
     /// A phone that has joined `code` as `name`.
-    pub async fn player(&self, code: &str, name: &str) -> (Client, PlayerView) {
-        let mut phone = self.client().await;
-        phone.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
-        match phone.recv().await {
-            ServerMsg::Joined { you, .. } => (phone, you),
+    pub async fn player(&self, code: &str, name: &str) -> Phone {
+        let mut client = self.client().await;
+        client.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
+        match client.recv().await {
+            ServerMsg::Joined { you, token, seq, .. } => Phone { client, you, token, seq },
             other => panic!("{name} expected joined, got {other:?}"),
         }
     }
+
+    /// A new connection that resumes with `token`, having seen events up to `last_seq`.
+    pub async fn resume(&self, code: &str, token: &str, last_seq: Option<u64>) -> Client {
+        let mut client = self.client().await;
+        let resume = ClientMsg::Resume { code: code.into(), token: token.into(), last_seq };
+        client.send(&resume).await;
+        client
+    }
+}
+
+/// A player's connection, and what it was told when it joined.
+pub struct Phone {
+    pub client: Client,
+    pub you: PlayerView,
+    pub token: String,
+    pub seq: u64,
 }
 
 pub struct Client {
@@ -91,6 +113,46 @@ impl Client {
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// The next message that `wanted` accepts, skipping the host's list and presence updates
+    /// and anything else it does not accept.
+    pub async fn recv_until(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            let msg = self.recv().await;
+            if wanted(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// Waits until the host has seen `total` players in.
+    pub async fn wait_for_players(&mut self, total: u32) -> Vec<PlayerView> {
+        let mut seen = Vec::new();
+        loop {
+            match self.recv().await {
+                ServerMsg::PlayersJoined { players, total: t } => {
+                    seen.extend(players);
+                    if t == total {
+                        return seen;
+                    }
+                }
+                ServerMsg::HostSnapshot { players, .. } if players.len() as u32 == total => return players,
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether the server closed this connection (within 5 s).
+    pub async fn is_closed_by_server(&mut self) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
             }
         }
     }

@@ -1,0 +1,111 @@
+//! What each screen is shown of a raffle: core state and events turned into protocol messages.
+//! The one place that decides what a phone or the host may see.
+
+use app::protocol::{Board, ClaimView, DrawView, PlayerView, PrizeView, ServerMsg};
+use app::raffle::{Claim, Draw, Event, EventKind, Millis, Player, Raffle};
+
+pub fn player_view(player: &Player) -> PlayerView {
+    PlayerView { id: player.id.0, name: player.name.clone() }
+}
+
+fn prize_name(raffle: &Raffle, draw: &Draw) -> Option<String> {
+    raffle.prize(draw.prize).and_then(|p| p.name.clone())
+}
+
+pub fn draw_view(raffle: &Raffle, draw: &Draw, now: Millis) -> DrawView {
+    let (claim, claim_changed_at) = match draw.claim {
+        _ if draw.void => (ClaimView::Void, None),
+        _ if draw.is_spinning() => (ClaimView::Spinning, None),
+        Claim::Open => (ClaimView::Open, None),
+        Claim::Claimed { at } => (ClaimView::Claimed, Some(at.0)),
+        Claim::Skipped { at } => (ClaimView::Skipped, Some(at.0)),
+    };
+    let claim_ms_left = match (claim, draw.revealed_at, raffle.claim_seconds()) {
+        (ClaimView::Open, Some(revealed), seconds) if seconds > 0 => {
+            let deadline = revealed.plus(Millis(u64::from(seconds) * 1_000));
+            Some(deadline.saturating_sub(now).0)
+        }
+        _ => None,
+    };
+    DrawView {
+        draw: draw.number.0,
+        prize_id: draw.prize.0,
+        prize: prize_name(raffle, draw),
+        winner: draw.winner.and_then(|id| raffle.player(id)).map(player_view),
+        claim,
+        started_at: draw.started_at.0,
+        revealed_at: draw.revealed_at.map(|at| at.0),
+        claim_changed_at,
+        redraw_of: draw.redraw_of.map(|d| d.0),
+        claim_ms_left,
+    }
+}
+
+pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
+    Board {
+        code: code.to_owned(),
+        joining_open: raffle.joining_open(),
+        repeat_winners: raffle.repeat_winners(),
+        claim_seconds: raffle.claim_seconds(),
+        ended: raffle.has_ended(),
+        next_draw: raffle.next_draw().0,
+        prizes: raffle
+            .prizes()
+            .iter()
+            .filter(|p| !p.removed)
+            .filter_map(|p| {
+                let name = p.name.clone()?;
+                Some(PrizeView { id: p.id.0, name, drawn: !p.draws.is_empty() })
+            })
+            .collect(),
+        draws: raffle.draws().iter().map(|d| draw_view(raffle, d, now)).collect(),
+    }
+}
+
+/// The players who are in, in joining order.
+pub fn players_in(raffle: &Raffle) -> Vec<PlayerView> {
+    raffle.players().iter().filter(|p| p.presence == app::raffle::Presence::In).map(player_view).collect()
+}
+
+/// The message every screen of the raffle gets for this event, if it is one they all see.
+/// Used live and to replay what a returning phone missed, so both say the same.
+pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<ServerMsg> {
+    let seq = event.seq;
+    let msg = match &event.kind {
+        EventKind::DrawStarted { draw, reveal_at, redraw_of, .. } => ServerMsg::DrawStarted {
+            seq,
+            draw: draw.0,
+            prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
+            spin_ms: reveal_at.saturating_sub(now).0,
+            redraw_of: redraw_of.map(|d| d.0),
+        },
+        EventKind::WinnerDrawn { draw, winner } => ServerMsg::WinnerDrawn {
+            seq,
+            draw: draw.0,
+            prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
+            winner: player_view(raffle.player(*winner)?),
+            claim_seconds: raffle.claim_seconds(),
+        },
+        EventKind::DrawVoided { draw } => ServerMsg::DrawVoided { seq, draw: draw.0 },
+        EventKind::PrizeClaimed { draw, player } => {
+            ServerMsg::PrizeClaimed { seq, draw: draw.0, player: player.0 }
+        }
+        EventKind::WinnerSkipped { draw, player } => {
+            ServerMsg::WinnerSkipped { seq, draw: draw.0, player: player.0 }
+        }
+        EventKind::Ended => ServerMsg::Ended { seq },
+        _ => return None,
+    };
+    Some(msg)
+}
+
+/// Whether the host's board (prizes, draws, settings) changes with this event.
+pub fn changes_board(event: &Event) -> bool {
+    !matches!(
+        event.kind,
+        EventKind::Started { .. }
+            | EventKind::PlayerJoined { .. }
+            | EventKind::PlayerLeft { .. }
+            | EventKind::PlayerRemoved { .. }
+    )
+}

@@ -3,8 +3,10 @@
 //! - [`raffle`]: the pure raffle state machine (no I/O, builds for server and browser).
 //! - [`protocol`]: the WebSocket messages, the only types that cross the wire.
 //! - [`components`]: one module per screen (home, host, join).
-//! - `ws_client`: the browser's socket, turned into signals (the only hydrate-only code).
+//! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
+//!   downloads. The only modules whose code differs in the browser build.
 
+mod browser;
 pub mod components;
 pub mod protocol;
 pub mod raffle;
@@ -50,6 +52,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="not-found">"Page not found."</p> }>
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/host") view=HostPage/>
+                    <Route path=path!("/host/:code") view=HostPage/>
                     <Route path=path!("/join") view=JoinPage/>
                     <Route path=path!("/join/:code") view=JoinPage/>
                 </Routes>

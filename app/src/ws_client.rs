@@ -1,9 +1,15 @@
-//! The browser's WebSocket to the raffle hub, shared by the host and player screens: it turns
-//! server frames into calls of `on_message` and carries `ClientMsg`s out.
+//! The browser's connection to the raffle hub, shared by the host and player screens. It keeps
+//! itself up: when the socket closes it reconnects with exponential backoff and jitter (capped
+//! at a few seconds), and at once when the phone comes back online or its page is shown again.
+//! A socket can look open while it is dead (a phone that slept), so on "shown again" it asks the
+//! server for a `pong` and reconnects if none comes.
 //!
-//! This is the only module that differs between the browser and the server build. On the
-//! server, pages render without ever opening a socket (effects run only in the browser), so the
-//! server build of [`open`] has nothing to do.
+//! Every time a socket opens, the page's `hello` is sent first: that is how a page resumes with
+//! its token and the last sequence number it saw.
+//!
+//! This module and `browser` are the only ones that differ between the browser and the server
+//! build. On the server, pages render without ever opening a socket (effects run only in the
+//! browser), so the server build of [`open`] has nothing to do.
 
 use crate::protocol::{ClientMsg, ServerMsg};
 
@@ -12,10 +18,11 @@ use crate::protocol::{ClientMsg, ServerMsg};
 pub enum LinkState {
     Connecting,
     Open,
-    Closed,
+    Reconnecting,
 }
 
-/// Sends messages to the server; cheap to clone. Messages sent before the socket opens wait.
+/// Sends messages to the server; cheap to clone. A message sent while the link is down goes
+/// out right after the next `hello`. When the last clone is dropped, the connection closes.
 #[derive(Clone)]
 pub struct Socket {
     #[cfg(feature = "hydrate")]
@@ -31,58 +38,155 @@ impl Socket {
     }
 }
 
-#[cfg(feature = "hydrate")]
-pub fn open(on_message: impl Fn(ServerMsg) + 'static, on_link: impl Fn(LinkState) + 'static) -> Socket {
-    use futures::{SinkExt, StreamExt};
-    use gloo_net::websocket::{futures::WebSocket, Message};
-    use leptos::task::spawn_local;
-
-    let (tx, mut outgoing) = futures::channel::mpsc::unbounded::<ClientMsg>();
-    let ws = match WebSocket::open(&socket_url()) {
-        Ok(ws) => ws,
-        Err(_) => {
-            on_link(LinkState::Closed);
-            return Socket { tx };
-        }
-    };
-    let (mut write, mut read) = ws.split();
-    spawn_local(async move {
-        while let Some(msg) = outgoing.next().await {
-            if write.send(Message::Text(msg.to_json())).await.is_err() {
-                break;
-            }
-        }
-    });
-    spawn_local(async move {
-        on_link(LinkState::Connecting);
-        let mut opened = false;
-        while let Some(Ok(frame)) = read.next().await {
-            if !opened {
-                opened = true;
-                on_link(LinkState::Open);
-            }
-            let Message::Text(text) = frame else { continue };
-            match serde_json::from_str::<ServerMsg>(&text) {
-                Ok(msg) => on_message(msg),
-                // A newer server may send messages this page does not know yet: skip them.
-                Err(err) => leptos::logging::warn!("unreadable server message {text}: {err}"),
-            }
-        }
-        on_link(LinkState::Closed);
-    });
-    Socket { tx }
-}
-
 #[cfg(not(feature = "hydrate"))]
-pub fn open(_on_message: impl Fn(ServerMsg) + 'static, _on_link: impl Fn(LinkState) + 'static) -> Socket {
+pub fn open(
+    _hello: impl Fn() -> Option<ClientMsg> + 'static,
+    _on_message: impl Fn(ServerMsg) + 'static,
+    _on_link: impl Fn(LinkState) + 'static,
+) -> Socket {
     Socket {}
 }
 
-/// The hub's address on the server that served this page: ws:// or wss:// to match.
 #[cfg(feature = "hydrate")]
-fn socket_url() -> String {
-    let location = web_sys::window().expect("a browser window").location();
-    let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
-    let host = location.host().unwrap_or_default();
-    format!("{scheme}://{host}/ws")
+pub fn open(
+    hello: impl Fn() -> Option<ClientMsg> + 'static,
+    on_message: impl Fn(ServerMsg) + 'static,
+    on_link: impl Fn(LinkState) + 'static,
+) -> Socket {
+    use futures::channel::mpsc::unbounded;
+    let (tx, outgoing) = unbounded::<ClientMsg>();
+    let (kick, kicks) = unbounded::<()>();
+    let last_heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    wake::install(kick, tx.clone(), last_heard.clone());
+    leptos::task::spawn_local(link::run(
+        Box::new(hello),
+        Box::new(on_message),
+        Box::new(on_link),
+        outgoing,
+        kicks,
+        last_heard,
+    ));
+    Socket { tx }
+}
+
+#[cfg(feature = "hydrate")]
+mod link {
+    use super::{ClientMsg, LinkState, ServerMsg};
+    use futures::channel::mpsc::UnboundedReceiver;
+    use futures::{FutureExt, SinkExt, StreamExt};
+    use gloo_net::websocket::{futures::WebSocket, Message};
+    use gloo_timers::future::TimeoutFuture;
+    use std::{cell::Cell, rc::Rc};
+
+    const FIRST_RETRY_MS: f64 = 250.0;
+    const MAX_RETRY_MS: f64 = 5_000.0;
+
+    pub async fn run(
+        hello: Box<dyn Fn() -> Option<ClientMsg>>,
+        on_message: Box<dyn Fn(ServerMsg)>,
+        on_link: Box<dyn Fn(LinkState)>,
+        mut outgoing: UnboundedReceiver<ClientMsg>,
+        mut kicks: UnboundedReceiver<()>,
+        last_heard: Rc<Cell<f64>>,
+    ) {
+        let mut failures = 0u32;
+        loop {
+            on_link(if failures == 0 { LinkState::Connecting } else { LinkState::Reconnecting });
+            if let Ok(ws) = WebSocket::open(&socket_url()) {
+                let (mut write, mut read) = ws.split();
+                let greeted = match hello() {
+                    Some(msg) => write.send(Message::Text(msg.to_json())).await.is_ok(),
+                    None => true,
+                };
+                if greeted {
+                    on_link(LinkState::Open);
+                    failures = 0;
+                    loop {
+                        futures::select! {
+                            frame = read.next().fuse() => match frame {
+                                Some(Ok(Message::Text(text))) => {
+                                    last_heard.set(js_sys::Date::now());
+                                    match serde_json::from_str::<ServerMsg>(&text) {
+                                        Ok(msg) => on_message(msg),
+                                        // A newer server may send messages this page does not know: skip them.
+                                        Err(err) => leptos::logging::warn!("unreadable server message {text}: {err}"),
+                                    }
+                                }
+                                Some(Ok(Message::Bytes(_))) => {}
+                                _ => break,
+                            },
+                            msg = outgoing.next() => match msg {
+                                Some(msg) => if write.send(Message::Text(msg.to_json())).await.is_err() { break },
+                                // The page is gone: dropping the socket closes it.
+                                None => return,
+                            },
+                            _ = kicks.next() => break,
+                        }
+                    }
+                }
+            }
+            failures += 1;
+            on_link(LinkState::Reconnecting);
+            // Full jitter on an exponential backoff, so a room of phones does not return in step.
+            let ceiling = (FIRST_RETRY_MS * 2f64.powi(failures as i32 - 1)).min(MAX_RETRY_MS);
+            let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
+            futures::select! {
+                () = TimeoutFuture::new(delay as u32).fuse() => {}
+                _ = kicks.next() => {}
+            }
+        }
+    }
+
+    /// The hub's address on the server that served this page: ws:// or wss:// to match.
+    fn socket_url() -> String {
+        let location = web_sys::window().expect("a browser window").location();
+        let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
+        format!("{scheme}://{}/ws", location.host().unwrap_or_default())
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod wake {
+    use super::ClientMsg;
+    use futures::channel::mpsc::UnboundedSender;
+    use std::{cell::Cell, rc::Rc};
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    /// How long a shown-again page waits for a `pong` before it calls the socket dead.
+    const PROBE_MS: u32 = 1_200;
+
+    /// Reconnects at once when the network returns, and probes the socket when the page is
+    /// shown again. The listeners live as long as the page.
+    pub fn install(kick: UnboundedSender<()>, tx: UnboundedSender<ClientMsg>, last_heard: Rc<Cell<f64>>) {
+        let Some(window) = web_sys::window() else { return };
+        let online = {
+            let kick = kick.clone();
+            Closure::<dyn Fn()>::new(move || {
+                let _ = kick.unbounded_send(());
+            })
+        };
+        let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        online.forget();
+
+        let visible = Closure::<dyn Fn()>::new(move || {
+            let hidden = web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.hidden());
+            if hidden || tx.is_closed() {
+                return;
+            }
+            let asked = js_sys::Date::now();
+            let _ = tx.unbounded_send(ClientMsg::Ping {});
+            let (kick, last_heard) = (kick.clone(), last_heard.clone());
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(PROBE_MS).await;
+                if last_heard.get() < asked {
+                    let _ = kick.unbounded_send(());
+                }
+            });
+        });
+        if let Some(document) = window.document() {
+            let _ = document
+                .add_event_listener_with_callback("visibilitychange", visible.as_ref().unchecked_ref());
+        }
+        visible.forget();
+    }
 }

@@ -14,16 +14,18 @@ pub fn hydrated() -> ReadSignal<bool> {
     hydrated
 }
 
-/// A small, unobtrusive notice when the screen has lost the server.
+/// The connection state, small in a corner: "Live", or "Reconnecting…" while the screen
+/// finds its way back by itself.
 #[component]
 pub fn LinkNotice(link: ReadSignal<crate::ws_client::LinkState>) -> impl IntoView {
-    move || {
-        (link.get() == crate::ws_client::LinkState::Closed).then(|| {
-            view! {
-                <p class="link-notice" role="status">
-                    "Connection to the raffle lost. Reload the page to reconnect."
-                </p>
-            }
-        })
+    use crate::ws_client::LinkState;
+    view! {
+        <p class="link-state" class:down=move || link.get() != LinkState::Open>
+            {move || match link.get() {
+                LinkState::Open => "● Live",
+                LinkState::Connecting => "Connecting…",
+                LinkState::Reconnecting => "Reconnecting…",
+            }}
+        </p>
     }
 }

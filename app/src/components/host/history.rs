@@ -1,0 +1,128 @@
+//! The history of the evening: every draw, its winner, claimed or skipped, and when; to keep as
+//! CSV or JSON.
+
+use super::Host;
+use crate::browser;
+use crate::protocol::{ClaimView, DrawView};
+use leptos::prelude::*;
+
+#[component]
+pub(super) fn History(host: Host) -> impl IntoView {
+    let code = move || host.board.with(|b| b.code.clone());
+    let download_csv = move |_| {
+        let csv = host.board.with_untracked(|b| to_csv(&b.draws));
+        browser::download(&format!("raffle-{}.csv", code()), "text/csv", &csv);
+    };
+    let download_json = move |_| {
+        let json = host.board.with_untracked(|b| serde_json::to_string_pretty(&b.draws).unwrap_or_default());
+        browser::download(&format!("raffle-{}.json", code()), "application/json", &json);
+    };
+    view! {
+        <section class="panel history" aria-labelledby="history-heading">
+            <h2 id="history-heading">"History"</h2>
+            {move || if host.board.with(|b| b.draws.is_empty()) {
+                view! { <p class="hint">"No draws yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th>"#"</th><th>"Prize"</th><th>"Winner"</th><th>"Result"</th><th>"When"</th></tr></thead>
+                        <tbody>
+                            {move || host.board.get().draws.into_iter().map(|d| view! {
+                                <tr>
+                                    <td>{d.draw}</td>
+                                    <td>{d.prize.clone().unwrap_or_else(|| "—".into())}</td>
+                                    <td>{d.winner.clone().map(|w| w.name).unwrap_or_else(|| "—".into())}</td>
+                                    <td>{result(&d)}</td>
+                                    <td>{browser::local_time(d.claim_changed_at.or(d.revealed_at).unwrap_or(d.started_at))}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <div class="button-row">
+                <button class="button" on:click=download_csv disabled=move || !host.ready.get()>"Download CSV"</button>
+                <button class="button" on:click=download_json disabled=move || !host.ready.get()>"Download JSON"</button>
+            </div>
+        </section>
+    }
+}
+
+fn result(d: &DrawView) -> String {
+    let result = match d.claim {
+        ClaimView::Spinning => "drawing",
+        ClaimView::Void => "nobody left to win",
+        ClaimView::Open => "waiting for claim",
+        ClaimView::Claimed => "claimed",
+        ClaimView::Skipped => "skipped",
+    };
+    match d.redraw_of {
+        Some(of) => format!("{result} (redraw of #{of})"),
+        None => result.to_owned(),
+    }
+}
+
+fn to_csv(draws: &[DrawView]) -> String {
+    let mut csv =
+        String::from("draw,prize,winner,result,redraw_of,started_at,revealed_at,claimed_or_skipped_at\n");
+    for d in draws {
+        let row = [
+            d.draw.to_string(),
+            d.prize.clone().unwrap_or_default(),
+            d.winner.as_ref().map(|w| w.name.clone()).unwrap_or_default(),
+            format!("{:?}", d.claim).to_lowercase(),
+            d.redraw_of.map(|r| r.to_string()).unwrap_or_default(),
+            browser::iso_time(d.started_at),
+            d.revealed_at.map(browser::iso_time).unwrap_or_default(),
+            d.claim_changed_at.map(browser::iso_time).unwrap_or_default(),
+        ];
+        csv.push_str(&row.iter().map(|field| csv_field(field)).collect::<Vec<_>>().join(","));
+        csv.push('\n');
+    }
+    csv
+}
+
+/// Quotes a field when it needs it; a leading =, +, - or @ is defused so that a spreadsheet
+/// never runs a player's name as a formula.
+fn csv_field(field: &str) -> String {
+    let defused =
+        if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() };
+    if defused.contains([',', '"', '\n', '\r']) || defused != field {
+        format!("\"{}\"", defused.replace('"', "\"\""))
+    } else {
+        defused
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::PlayerView;
+
+    #[test]
+    fn csv_quotes_commas_and_defuses_formulas() {
+        assert_eq!(csv_field("Ada"), "Ada");
+        assert_eq!(csv_field("Lovelace, Ada"), "\"Lovelace, Ada\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "\"'=HYPERLINK(1)\"");
+    }
+
+    #[test]
+    fn csv_has_a_row_per_draw() {
+        let draw = DrawView {
+            draw: 1,
+            prize_id: 1,
+            prize: Some("Book".into()),
+            winner: Some(PlayerView { id: 3, name: "Ada".into() }),
+            claim: ClaimView::Claimed,
+            started_at: 0,
+            revealed_at: Some(0),
+            claim_changed_at: Some(0),
+            redraw_of: None,
+            claim_ms_left: None,
+        };
+        let csv = to_csv(&[draw]);
+        assert_eq!(csv.lines().count(), 2);
+        assert!(csv.lines().nth(1).unwrap().starts_with("1,Book,Ada,claimed,,"));
+    }
+}

@@ -1,0 +1,199 @@
+//! The host's big screen: how to join, the players as they arrive, the draw, the prizes, the
+//! history of the evening and the host's controls. It survives a reload, a second tab and a
+//! dropped Wi-Fi: the host token in localStorage brings back the same raffle.
+
+mod controls;
+mod history;
+mod prizes;
+mod stage;
+
+use super::{hydrated, LinkNotice};
+use crate::browser;
+use crate::protocol::{Board, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
+use crate::ws_client::{self, LinkState, Socket};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// Everything the host screen shows, as signals; `Copy`, so every part can hold it.
+#[derive(Clone, Copy)]
+pub(super) struct Host {
+    code: RwSignal<Option<String>>,
+    join_url: RwSignal<String>,
+    qr_svg_url: RwSignal<String>,
+    players: RwSignal<Vec<PlayerView>>,
+    total: RwSignal<u32>,
+    connected: RwSignal<u32>,
+    board: RwSignal<Board>,
+    /// When each open claim runs out, by this device's clock: (draw, deadline in ms).
+    claim_deadline: RwSignal<Option<(u32, f64)>>,
+    errors: Errors,
+    link: ReadSignal<LinkState>,
+    ready: Signal<bool>,
+    socket: StoredValue<Option<Socket>>,
+}
+
+#[derive(Clone, Copy, Default)]
+pub(super) struct Errors {
+    draw: RwSignal<Option<String>>,
+    prize: RwSignal<Option<String>>,
+    player: RwSignal<Option<String>>,
+    page: RwSignal<Option<String>>,
+}
+
+impl Host {
+    fn send(&self, msg: ClientMsg) {
+        self.socket.with_value(|s| s.as_ref().map(|s| s.send(msg)));
+    }
+
+    fn on_message(&self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::RaffleStarted { code, host_token } => {
+                browser::save(&browser::token_key("host", &code), &host_token);
+                browser::replace_path(&format!("/host/{code}"));
+                self.code.set(Some(code));
+            }
+            ServerMsg::HostSnapshot { join_url, qr_svg_url, players, connected, board, .. } => {
+                self.join_url.set(join_url);
+                self.qr_svg_url.set(qr_svg_url);
+                self.total.set(players.len() as u32);
+                self.players.set(players);
+                self.connected.set(connected);
+                self.set_board(board);
+                self.errors.page.set(None);
+            }
+            ServerMsg::PlayersJoined { players, total } => {
+                self.players.update(|all| all.extend(players));
+                self.total.set(total);
+            }
+            ServerMsg::PlayersGone { players: gone, total } => {
+                self.players.update(|all| all.retain(|p| !gone.contains(&p.id)));
+                self.total.set(total);
+            }
+            ServerMsg::Presence { connected, total } => {
+                self.connected.set(connected);
+                self.total.set(total);
+            }
+            ServerMsg::Board { board, .. } => self.set_board(board),
+            ServerMsg::Error { code: ErrorCode::BadToken | ErrorCode::UnknownCode, .. } => {
+                let msg = "This browser is not the host of this raffle. Start a new one from the home page.";
+                self.errors.page.set(Some(msg.into()));
+            }
+            ServerMsg::Error { field, message, .. } => match field {
+                Some(Field::Draw | Field::Claim) => self.errors.draw.set(Some(message)),
+                Some(Field::Prize) => self.errors.prize.set(Some(message)),
+                Some(Field::Player) => self.errors.player.set(Some(message)),
+                _ => self.errors.page.set(Some(message)),
+            },
+            _ => {}
+        }
+    }
+
+    fn set_board(&self, board: Board) {
+        let open_claim = board.draws.last().and_then(|d| d.claim_ms_left.map(|left| (d.draw, left)));
+        self.claim_deadline.set(open_claim.map(|(draw, left)| (draw, browser::now_ms() + left as f64)));
+        if board.draws.last().is_some_and(|d| d.winner.is_some()) {
+            self.errors.draw.set(None);
+        }
+        self.board.set(board);
+    }
+}
+
+#[component]
+pub fn HostPage() -> impl IntoView {
+    let params = use_params_map();
+    let ready = hydrated();
+    let (link, set_link) = signal(LinkState::Connecting);
+    let host = Host {
+        code: RwSignal::new(params.read_untracked().get("code")),
+        join_url: RwSignal::new(String::new()),
+        qr_svg_url: RwSignal::new(String::new()),
+        players: RwSignal::new(Vec::new()),
+        total: RwSignal::new(0),
+        connected: RwSignal::new(0),
+        board: RwSignal::new(Board::default()),
+        claim_deadline: RwSignal::new(None),
+        errors: Errors::default(),
+        link,
+        ready: ready.into(),
+        socket: StoredValue::new(None),
+    };
+
+    Effect::new(move |_| {
+        // On every (re)connection: resume with the token this browser holds, or start a raffle.
+        let hello = move || match host.code.get_untracked() {
+            None => Some(ClientMsg::StartRaffle {}),
+            Some(code) => match browser::load(&browser::token_key("host", &code)) {
+                Some(token) => Some(ClientMsg::Resume { code, token, last_seq: None }),
+                None => {
+                    host.errors.page.set(Some(
+                        "This browser is not the host of this raffle. Start a new one from the home page."
+                            .into(),
+                    ));
+                    None
+                }
+            },
+        };
+        let socket =
+            ws_client::open(hello, move |msg| host.on_message(msg), move |state| set_link.set(state));
+        host.socket.set_value(Some(socket));
+    });
+
+    let live = move || !host.board.with(|b| b.code.is_empty());
+    view! {
+        <section class="host">
+            <LinkNotice link/>
+            {move || host.errors.page.get().map(|e| view! {
+                <p class="banner-error" role="alert">{e}" "<a href="/">"Home"</a></p>
+            })}
+            <aside class="join-panel" aria-label="How to join">
+                {move || if live() {
+                    view! {
+                        <p class="join-label">"Join at"</p>
+                        <p class="join-url">{move || typed_join_url(&host.join_url.get())}</p>
+                        <p class="join-label">"with the code"</p>
+                        <p class="join-code">{move || host.board.with(|b| b.code.clone())}</p>
+                        <img class="qr" src=move || host.qr_svg_url.get()
+                            alt=move || format!("QR code that opens {}", host.join_url.get())/>
+                        {move || (!host.board.with(|b| b.joining_open)).then(|| view! {
+                            <p class="joining-closed">"Joining is closed"</p>
+                        })}
+                    }.into_any()
+                } else {
+                    view! { <p class="starting">"Starting a raffle…"</p> }.into_any()
+                }}
+            </aside>
+            <stage::Stage host/>
+            <section class="players" aria-labelledby="players-heading">
+                <h2 id="players-heading">
+                    {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
+                </h2>
+                <p class="presence">{move || format!("{} connected now", host.connected.get())}</p>
+                <p class="field-error" role="alert">{move || host.errors.player.get()}</p>
+                <ul class="player-list">
+                    // Newest first; keyed so that a join adds one node instead of redrawing all.
+                    <For each=move || host.players.get().into_iter().rev() key=|p| p.id let:player>
+                        <li>
+                            <span>{player.name.clone()}</span>
+                            <button class="link-button" aria-label=format!("Remove {}", player.name)
+                                disabled=move || !host.ready.get()
+                                on:click=move |_| host.send(ClientMsg::RemovePlayer { player: player.id })>
+                                "Remove"
+                            </button>
+                        </li>
+                    </For>
+                </ul>
+            </section>
+            <div class="host-lower">
+                <prizes::Prizes host/>
+                <history::History host/>
+                <controls::Controls host/>
+            </div>
+        </section>
+    }
+}
+
+/// The address a person types: no scheme, and no code (the code is shown on its own).
+fn typed_join_url(join_url: &str) -> String {
+    let url = join_url.rsplit_once('/').map_or(join_url, |(base, _code)| base);
+    url.split_once("://").map_or(url, |(_, rest)| rest).to_owned()
+}

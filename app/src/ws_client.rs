@@ -4,8 +4,8 @@
 //! A socket can look open while it is dead (a phone that slept), so on "shown again" it asks the
 //! server for a `pong` and reconnects if none comes.
 //!
-//! Every time a socket opens, the page's `hello` is sent first: that is how a page resumes with
-//! its token and the last sequence number it saw.
+//! Every time a socket opens, the page's `hello` is sent first (a `ping` when it has nothing to
+//! say): that is how a page resumes with its token and the last sequence number it saw.
 //!
 //! This module and `browser` are the only ones that differ between the browser and the server
 //! build. On the server, pages render without ever opening a socket (effects run only in the
@@ -80,6 +80,7 @@ mod link {
 
     const FIRST_RETRY_MS: f64 = 250.0;
     const MAX_RETRY_MS: f64 = 5_000.0;
+    const CONNECT_TIMEOUT_MS: u32 = 10_000;
 
     pub async fn run(
         hello: Box<dyn Fn() -> Option<ClientMsg>>,
@@ -94,9 +95,14 @@ mod link {
             on_link(if failures == 0 { LinkState::Connecting } else { LinkState::Reconnecting });
             if let Ok(ws) = WebSocket::open(&socket_url()) {
                 let (mut write, mut read) = ws.split();
-                let greeted = match hello() {
-                    Some(msg) => write.send(Message::Text(msg.to_json())).await.is_ok(),
-                    None => true,
+                // Sending the hello waits for the socket to open. A socket closed before it
+                // opened can leave that wait hanging, so the close, a timeout or a kick end it too.
+                let hello = hello().unwrap_or(ClientMsg::Ping {});
+                let greeted = futures::select! {
+                    sent = write.send(Message::Text(hello.to_json())).fuse() => sent.is_ok(),
+                    _ = read.next().fuse() => false,
+                    () = TimeoutFuture::new(CONNECT_TIMEOUT_MS).fuse() => false,
+                    _ = kicks.next() => false,
                 };
                 if greeted {
                     on_link(LinkState::Open);

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { joinRaffle, openJoinPage, startRaffle } from "./fixtures/raffle";
 
 test("a wrong code is explained next to the code field", async ({ browser }) => {
-  const phone = await openJoinPage(browser, "/join");
+  const { page: phone } = await openJoinPage(browser, "/join");
   await phone.getByLabel("Join code").fill("WRONG2");
   await phone.getByLabel("Your name").fill("Ada");
   await phone.getByRole("button", { name: "Join" }).click();
@@ -14,7 +14,7 @@ test("a blank or taken name is explained next to the name field, and fixing it j
   const { host, code } = await startRaffle(browser);
   await joinRaffle(browser, code, "Ada");
 
-  const phone = await openJoinPage(browser, `/join/${code}`);
+  const { page: phone } = await openJoinPage(browser, `/join/${code}`);
   const name = phone.getByLabel("Your name");
   await name.fill("   ");
   await phone.getByRole("button", { name: "Join" }).click();

@@ -8,7 +8,7 @@ test("a phone that follows the QR link only types its name", async ({ browser })
   await expect(host.getByText(/:\d+\/join$/)).toBeVisible();
   await expect(host.getByRole("img", { name: new RegExp(`QR code that opens .*/join/${code}$`) })).toBeVisible();
 
-  const phone = await openJoinPage(browser, `/join/${code}`);
+  const { page: phone } = await openJoinPage(browser, `/join/${code}`);
   await expect(phone.getByLabel("Join code")).toHaveCount(0);
   await expect(phone.getByText(code)).toBeVisible();
   await phone.screenshot({ path: path.join(__dirname, "..", "..", "docs", "screenshots", "phone-join.png") });

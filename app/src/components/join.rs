@@ -56,6 +56,8 @@ struct Phone {
     name_error: RwSignal<Option<String>>,
     page_error: RwSignal<Option<String>>,
     screen_kept_on: RwSignal<bool>,
+    /// A prize this player won but did not claim in time, so it was drawn again.
+    missed: RwSignal<Option<String>>,
 }
 
 impl Phone {
@@ -102,6 +104,10 @@ impl Phone {
             ServerMsg::DrawVoided { draw, .. } => self.set_claim(draw, ClaimView::Void),
             ServerMsg::PrizeClaimed { draw, .. } => self.set_claim(draw, ClaimView::Claimed),
             ServerMsg::WinnerSkipped { draw, player, .. } if mine(player) => {
+                let prize = self
+                    .latest
+                    .with_untracked(|l| l.as_ref().filter(|l| l.draw == draw).and_then(|l| l.prize.clone()));
+                self.missed.set(Some(prize.unwrap_or_else(|| "your prize".into())));
                 self.set_claim(draw, ClaimView::Skipped)
             }
             ServerMsg::Removed { .. } => self.out(Phase::Removed),
@@ -170,6 +176,7 @@ pub fn JoinPage() -> impl IntoView {
         name_error: RwSignal::new(None),
         page_error: RwSignal::new(None),
         screen_kept_on: RwSignal::new(true),
+        missed: RwSignal::new(None),
     };
     let typed_code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -212,7 +219,10 @@ pub fn JoinPage() -> impl IntoView {
             <form class="join-form" on:submit=submit novalidate>
                 <h1>"Join the raffle"</h1>
                 {if code_known {
-                    view! { <p class="join-code-known">"Code "<strong>{move || phone.code.get()}</strong></p> }.into_any()
+                    view! {
+                        <p class="join-code-known">"Code "<strong>{move || phone.code.get()}</strong></p>
+                        <p class="field-error" role="alert">{move || phone.code_error.get()}</p>
+                    }.into_any()
                 } else {
                     view! {
                         <label for="code">"Join code"</label>
@@ -358,6 +368,11 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
 
     view! {
         {status}
+        {move || phone.missed.get().map(|prize| view! {
+            <p class="missed" role="status">
+                {format!("You missed {prize}: it was drawn again because it was not claimed in time.")}
+            </p>
+        })}
         <div class="leave">
             {move || if confirm_leave.get() {
                 view! {

@@ -149,7 +149,12 @@ pub fn HostPage() -> impl IntoView {
                 {move || if live() {
                     view! {
                         <p class="join-label">"Join at"</p>
-                        <p class="join-url">{move || typed_join_url(&host.join_url.get())}</p>
+                        <p class="join-url">{move || {
+                            // Break, when the panel is narrow, between the address and "/join".
+                            let url = typed_join_url(&host.join_url.get());
+                            let (address, path) = url.rsplit_once('/').map_or((url.clone(), String::new()), |(a, p)| (a.to_owned(), format!("/{p}")));
+                            view! { {address}<wbr/>{path} }
+                        }}</p>
                         <p class="join-label">"with the code"</p>
                         <p class="join-code">{move || host.board.with(|b| b.code.clone())}</p>
                         <img class="qr" src=move || host.qr_svg_url.get()

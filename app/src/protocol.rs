@@ -167,11 +167,14 @@ pub enum ServerMsg {
         seq: u64,
     },
     Pong,
-    /// To the one connection whose message was refused. Nothing changed; carry on.
+    /// To the one connection whose message was refused. Nothing changed; carry on. When a
+    /// limit was hit, `retry_after_ms` says when trying again can work.
     Error {
         code: ErrorCode,
         field: Option<Field>,
         message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
 }
 
@@ -244,6 +247,10 @@ pub enum ErrorCode {
     PrizeNameEmpty,
     PrizeNameTooLong,
     JoiningClosed,
+    RaffleFull,
+    ServerFull,
+    TooManyConnections,
+    RateLimited,
     AlreadyJoined,
     NotAllowed,
     UnknownPlayer,
@@ -280,7 +287,17 @@ pub enum Field {
 
 impl ServerMsg {
     pub fn error(code: ErrorCode, field: Option<Field>, message: impl Into<String>) -> Self {
-        ServerMsg::Error { code, field, message: message.into() }
+        ServerMsg::Error { code, field, message: message.into(), retry_after_ms: None }
+    }
+
+    /// A limit was hit: try again in `retry_after_ms`.
+    pub fn limited(
+        code: ErrorCode,
+        field: Option<Field>,
+        message: impl Into<String>,
+        retry_after_ms: u64,
+    ) -> Self {
+        ServerMsg::Error { code, field, message: message.into(), retry_after_ms: Some(retry_after_ms) }
     }
 
     /// The error frame for a command the raffle refused.
@@ -291,6 +308,7 @@ impl ServerMsg {
             Rejected::NameTooLong { .. } => (C::NameTooLong, Some(Field::Name)),
             Rejected::NameTaken { .. } => (C::NameTaken, Some(Field::Name)),
             Rejected::JoiningClosed => (C::JoiningClosed, Some(Field::Code)),
+            Rejected::RaffleFull { .. } => (C::RaffleFull, Some(Field::Code)),
             Rejected::AlreadyJoined => (C::AlreadyJoined, Some(Field::Name)),
             Rejected::PrizeNameEmpty => (C::PrizeNameEmpty, Some(Field::Prize)),
             Rejected::PrizeNameTooLong { .. } => (C::PrizeNameTooLong, Some(Field::Prize)),

@@ -33,6 +33,38 @@ pub struct Config {
     /// closed (its player stays in the raffle and can resume).
     #[arg(long, env = "RAFFLER_HEARTBEAT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
     pub heartbeat_secs: u64,
+
+    /// The most players one raffle takes.
+    #[arg(long, env = "RAFFLER_MAX_PLAYERS", default_value_t = app::raffle::MAX_PLAYERS)]
+    pub max_players: usize,
+
+    /// The most raffles running on this server at once.
+    #[arg(long, env = "RAFFLER_MAX_RAFFLES", default_value_t = 1_000)]
+    pub max_raffles: usize,
+
+    /// The most open connections from one client address. Conference Wi-Fi puts a whole room
+    /// behind one address, so keep this above the room's size.
+    #[arg(long, env = "RAFFLER_MAX_CONNECTIONS_PER_IP", default_value_t = 4_000)]
+    pub max_connections_per_ip: usize,
+
+    /// Join attempts with a code no raffle has, per client address per minute. Past it, that
+    /// address may try no code until the minute has passed.
+    #[arg(long, env = "RAFFLER_WRONG_CODES_PER_MINUTE", default_value_t = 300)]
+    pub wrong_codes_per_minute: u32,
+
+    /// Raffles started per client address per hour.
+    #[arg(long, env = "RAFFLER_RAFFLES_PER_HOUR", default_value_t = 30)]
+    pub raffles_per_hour: u32,
+
+    /// Messages one connection may send per second (bursts of 3x are fine); a connection that
+    /// keeps sending faster is closed (code 1008).
+    #[arg(long, env = "RAFFLER_FRAMES_PER_SECOND", default_value_t = 10)]
+    pub frames_per_second: u32,
+
+    /// Other origins whose pages may open a WebSocket, comma-separated, e.g.
+    /// https://raffle.example.org. The server's own origin and RAFFLER_PUBLIC_URL always may.
+    #[arg(long, env = "RAFFLER_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
 }
 
 impl Config {

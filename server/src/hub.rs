@@ -21,16 +21,22 @@ struct Inner {
     raffles: Mutex<HashMap<String, RaffleHandle>>,
     settings: raffle::Settings,
     public_url: String,
+    max_raffles: usize,
 }
 
 impl Hub {
-    pub fn new(settings: raffle::Settings, public_url: String) -> Self {
-        Self { inner: Arc::new(Inner { raffles: Mutex::new(HashMap::new()), settings, public_url }) }
+    pub fn new(settings: raffle::Settings, public_url: String, max_raffles: usize) -> Self {
+        let raffles = Mutex::new(HashMap::new());
+        Self { inner: Arc::new(Inner { raffles, settings, public_url, max_raffles }) }
     }
 
-    /// Starts a raffle with `host` as its host connection and returns its code.
-    pub fn start_raffle(&self, host_conn: u64, host: Outbox) -> (String, RaffleHandle) {
+    /// Starts a raffle with `host` as its host connection and returns its code; `None` when the
+    /// server already runs as many raffles as it may.
+    pub fn start_raffle(&self, host_conn: u64, host: Outbox) -> Option<(String, RaffleHandle)> {
         let mut raffles = self.inner.raffles.lock().expect("raffle registry lock poisoned");
+        if raffles.len() >= self.inner.max_raffles {
+            return None;
+        }
         let code = loop {
             let code = new_code();
             if !raffles.contains_key(&code) {
@@ -47,7 +53,7 @@ impl Hub {
         });
         raffles.insert(code.clone(), handle.clone());
         tracing::info!(code, "raffle started");
-        (code, handle)
+        Some((code, handle))
     }
 
     /// The running raffle with this code as a person typed it, and its code as written.

@@ -6,14 +6,20 @@ use axum::extract::ws::Utf8Bytes;
 use std::sync::Arc;
 use tokio::sync::{mpsc, Notify};
 
+pub enum Outgoing {
+    Text(Utf8Bytes),
+    /// Close the connection with this WebSocket close code and reason, after what is queued.
+    Close(u16, &'static str),
+}
+
 #[derive(Clone)]
 pub struct Outbox {
-    frames: mpsc::Sender<Utf8Bytes>,
+    frames: mpsc::Sender<Outgoing>,
     hang_up: Arc<Notify>,
 }
 
 pub struct OutboxReceiver {
-    pub frames: mpsc::Receiver<Utf8Bytes>,
+    pub frames: mpsc::Receiver<Outgoing>,
     pub hang_up: Arc<Notify>,
 }
 
@@ -27,7 +33,16 @@ impl Outbox {
     /// Queues a frame. `false` if the connection is gone, or was too far behind and is being
     /// hung up; either way it should not be sent to again.
     pub fn send(&self, frame: Utf8Bytes) -> bool {
-        match self.frames.try_send(frame) {
+        self.push(Outgoing::Text(frame))
+    }
+
+    /// Closes the connection with a close code, after the frames already queued.
+    pub fn close(&self, code: u16, reason: &'static str) {
+        self.push(Outgoing::Close(code, reason));
+    }
+
+    fn push(&self, item: Outgoing) -> bool {
+        match self.frames.try_send(item) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!("hanging up a connection that stopped reading; it will resume");

@@ -3,22 +3,25 @@
 //! ends, so does the other. The writer also pings: a phone asleep in a pocket often vanishes
 //! without a close frame, and only a missing answer tells.
 
-use crate::outbox::{outbox, Outbox, OutboxReceiver};
+use crate::guards::{frame_limiter, ConnectionTicket};
+use crate::outbox::{outbox, Outbox, OutboxReceiver, Outgoing};
 use crate::raffle_task::{ConnId, RaffleHandle, Request, RequestKind};
-use crate::{hub::Hub, AppState};
+use crate::AppState;
 use app::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};
 use app::raffle::{Command, DrawNumber, PlayerId, PrizeId};
 use axum::{
     extract::{
-        ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
-        State,
+        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ConnectInfo, State,
     },
-    response::Response,
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
 };
 use futures_util::{
     stream::{SplitSink, SplitStream},
     SinkExt, StreamExt,
 };
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,33 +33,91 @@ const OUTBOX_FRAMES: usize = 64;
 /// Small read buffers: tungstenite's default 128 KiB per connection would cost 2 GiB at 18,000.
 const READ_BUFFER: usize = 4_096;
 
+/// A connection whose frames keep being refused for flooding is closed after this many.
+const FLOOD_STRIKES: u32 = 50;
+
+/// WebSocket close codes (RFC 6455 section 7.4.1).
+mod close_code {
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    pub const POLICY_VIOLATION: u16 = 1008;
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    // Cross-site WebSocket hijacking: a page on another site must not drive a raffle with the
+    // visitor's browser.
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if !state.guards.origin_allowed(origin, host, &state.public_url) {
+        tracing::warn!(origin, "refused a WebSocket from a foreign origin");
+        return (StatusCode::FORBIDDEN, "This page may not open a raffle connection.").into_response();
+    }
     // Frames up to `max_frame_bytes` are read; up to 16x that get a polite `frame_too_large`;
-    // beyond, the socket layer closes the connection rather than buffer megabytes.
+    // beyond, the socket layer refuses them and the connection closes with 1009.
     let hard_limit = state.max_frame_bytes.saturating_mul(16);
+    let ip = peer.ip();
     ws.read_buffer_size(READ_BUFFER)
         .max_message_size(hard_limit)
         .max_frame_size(hard_limit)
-        .on_upgrade(move |socket| serve(socket, state))
+        .on_upgrade(move |socket| serve(socket, state, ip))
 }
 
-async fn serve(socket: WebSocket, state: AppState) {
+async fn serve(socket: WebSocket, state: AppState, ip: IpAddr) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (sink, mut stream) = socket.split();
     let (outbox, rx) = outbox(OUTBOX_FRAMES);
     let started = Instant::now();
     let last_heard = Arc::new(AtomicU64::new(0));
     let mut writer = tokio::spawn(write_frames(sink, rx, state.heartbeat, started, last_heard.clone()));
-    let mut session =
-        Session { conn, outbox, hub: state.hub, max_frame_bytes: state.max_frame_bytes, raffle: None };
+    // Over the per-address limit: say so on the page, then close; the browser retries later.
+    let Some(ticket) = state.guards.connect(ip) else {
+        let msg = "Too many connections from your network right now. Retrying shortly.";
+        outbox.send(frame(&ServerMsg::limited(ErrorCode::TooManyConnections, None, msg, 5_000)));
+        outbox.close(close_code::TRY_AGAIN_LATER, "too many connections");
+        let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+        return;
+    };
+    let frames_per_second = state.guards.limits().frames_per_second;
+    let mut session = Session {
+        conn,
+        ip,
+        outbox,
+        state,
+        raffle: None,
+        frames: frame_limiter(frames_per_second),
+        strikes: 0,
+        _ticket: ticket,
+    };
     tokio::select! {
         _ = &mut writer => {}
-        () = session.read_frames(&mut stream, started, &last_heard) => {}
+        end = session.read_frames(&mut stream, started, &last_heard) => {
+            if let Some((code, reason)) = end {
+                session.outbox.close(code, reason);
+                // Let the close frame out, and read (and drop) what the peer still sends until it
+                // answers the close: closing a socket with unread data makes the kernel send a
+                // reset, and the peer would never see why it was closed. Not waited on for long.
+                let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                    let _ = (&mut writer).await;
+                    while let Some(Ok(_)) = stream.next().await {}
+                })
+                .await;
+            }
+        }
     }
     writer.abort();
     session.disconnected().await;
+}
+
+fn frame(msg: &ServerMsg) -> Utf8Bytes {
+    Utf8Bytes::from(msg.to_json())
 }
 
 /// Writes queued frames, and pings every `heartbeat`; closes when nothing was heard from the
@@ -71,8 +132,12 @@ async fn write_frames(
     let mut ticker = tokio::time::interval_at(started + heartbeat, heartbeat);
     loop {
         tokio::select! {
-            frame = rx.frames.recv() => match frame {
-                Some(frame) => if sink.send(Message::Text(frame)).await.is_err() { return },
+            item = rx.frames.recv() => match item {
+                Some(Outgoing::Text(frame)) => if sink.send(Message::Text(frame)).await.is_err() { return },
+                Some(Outgoing::Close(code, reason)) => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    return;
+                }
                 None => break,
             },
             () = rx.hang_up.notified() => break,
@@ -93,22 +158,38 @@ async fn write_frames(
 
 struct Session {
     conn: ConnId,
+    ip: IpAddr,
     outbox: Outbox,
-    hub: Hub,
-    max_frame_bytes: usize,
+    state: AppState,
     /// The raffle this connection hosts or has joined; at most one.
     raffle: Option<(String, RaffleHandle)>,
+    frames: governor::DefaultDirectRateLimiter,
+    /// Frames refused for flooding since the last one accepted.
+    strikes: u32,
+    _ticket: ConnectionTicket,
 }
 
 impl Session {
+    /// Reads until the connection ends; returns the close code to send, if the server ends it.
     async fn read_frames(
         &mut self,
         stream: &mut SplitStream<WebSocket>,
         started: Instant,
         last_heard: &AtomicU64,
-    ) {
-        while let Some(Ok(message)) = stream.next().await {
+    ) -> Option<(u16, &'static str)> {
+        while let Some(read) = stream.next().await {
+            let message = match read {
+                Ok(message) => message,
+                Err(err) => return close_for(err),
+            };
             last_heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+            if !matches!(message, Message::Close(_) | Message::Pong(_)) && !self.within_frame_budget() {
+                if self.strikes >= FLOOD_STRIKES {
+                    tracing::warn!(ip = %self.ip, "closing a connection that keeps flooding");
+                    return Some((close_code::POLICY_VIOLATION, "too many messages"));
+                }
+                continue;
+            }
             match message {
                 Message::Text(text) => self.on_text(text.as_str()).await,
                 Message::Binary(_) => self.reply(ServerMsg::error(
@@ -120,11 +201,37 @@ impl Session {
                 Message::Ping(_) | Message::Pong(_) => {}
             }
         }
+        None
+    }
+
+    /// Whether this frame fits the connection's rate; answers the ones that do not.
+    fn within_frame_budget(&mut self) -> bool {
+        match self.frames.check() {
+            Ok(()) => {
+                self.strikes = 0;
+                true
+            }
+            Err(not_until) => {
+                self.strikes += 1;
+                let wait = not_until
+                    .wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+                if self.strikes == 1 {
+                    let msg = "You are sending messages too fast. Slow down.";
+                    self.reply(ServerMsg::limited(
+                        ErrorCode::RateLimited,
+                        None,
+                        msg,
+                        wait.as_millis() as u64 + 1,
+                    ));
+                }
+                false
+            }
+        }
     }
 
     async fn on_text(&mut self, text: &str) {
-        if text.len() > self.max_frame_bytes {
-            let max = self.max_frame_bytes;
+        if text.len() > self.state.max_frame_bytes {
+            let max = self.state.max_frame_bytes;
             let msg = format!("That message is too large: {max} bytes at most.");
             return self.reply(ServerMsg::error(ErrorCode::FrameTooLarge, None, msg));
         }
@@ -149,13 +256,35 @@ impl Session {
         if self.raffle.is_some() {
             return self.reply(already_in_raffle(None));
         }
-        let (code, handle) = self.hub.start_raffle(self.conn, self.outbox.clone());
-        self.raffle = Some((code, handle));
+        if let Err(wait) = self.state.guards.start_raffle(self.ip) {
+            let msg = format!("Too many raffles started from your network. Try again in {}.", human(wait));
+            return self.reply(ServerMsg::limited(
+                ErrorCode::RateLimited,
+                None,
+                msg,
+                wait.as_millis() as u64,
+            ));
+        }
+        match self.state.hub.start_raffle(self.conn, self.outbox.clone()) {
+            Some((code, handle)) => self.raffle = Some((code, handle)),
+            None => {
+                let msg = "This server is running as many raffles as it can. Try again later.";
+                self.reply(ServerMsg::limited(ErrorCode::ServerFull, None, msg, 60_000));
+            }
+        }
     }
 
     /// Joins or resumes the raffle with this code; this connection belongs to it if that works.
     async fn enter(&mut self, typed_code: &str, kind: impl FnOnce(oneshot::Sender<bool>) -> RequestKind) {
-        let Some((code, handle)) = self.hub.find(typed_code) else {
+        // An address that guessed wrong too often may not try any code for a while, right or
+        // wrong: otherwise its next lucky guess would still get in.
+        if let Err(wait) = self.state.guards.may_try_codes(self.ip) {
+            return self.reply(too_many_wrong_codes(wait));
+        }
+        let Some((code, handle)) = self.state.hub.find(typed_code) else {
+            if let Err(wait) = self.state.guards.wrong_code(self.ip) {
+                return self.reply(too_many_wrong_codes(wait));
+            }
             let msg = if typed_code.trim().is_empty() {
                 "Please type the join code from the big screen.".to_owned()
             } else {
@@ -219,6 +348,29 @@ fn to_command(msg: ClientMsg) -> Command {
         | ClientMsg::Resume { .. } => {
             unreachable!("handled by the session")
         }
+    }
+}
+
+/// The close code for a connection the socket layer gave up on.
+fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
+    match err.into_inner().downcast_ref::<tungstenite::Error>() {
+        Some(tungstenite::Error::Capacity(_)) => Some((close_code::MESSAGE_TOO_BIG, "message too big")),
+        Some(tungstenite::Error::Utf8(_)) => Some((close_code::INVALID_PAYLOAD, "text frames must be UTF-8")),
+        Some(tungstenite::Error::Protocol(_)) => Some((close_code::POLICY_VIOLATION, "protocol error")),
+        _ => None, // the connection is gone: nobody to tell
+    }
+}
+
+fn too_many_wrong_codes(wait: Duration) -> ServerMsg {
+    let msg = format!("Too many wrong codes from your network. Try again in {}.", human(wait));
+    ServerMsg::limited(ErrorCode::RateLimited, Some(Field::Code), msg, wait.as_millis() as u64 + 1)
+}
+
+/// "12 seconds", "3 minutes": a wait as a person reads it.
+fn human(wait: Duration) -> String {
+    match wait.as_secs() + 1 {
+        s if s < 90 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
     }
 }
 

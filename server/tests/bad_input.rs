@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 fn error_of(msg: ServerMsg) -> (ErrorCode, Option<Field>, String) {
     match msg {
-        ServerMsg::Error { code, field, message } => (code, field, message),
+        ServerMsg::Error { code, field, message, .. } => (code, field, message),
         other => panic!("expected an error, got {other:?}"),
     }
 }

@@ -15,6 +15,8 @@ pub enum Rejected {
     PrizeNameTooLong { max: usize },
     #[error("Joining is closed for this raffle.")]
     JoiningClosed,
+    #[error("This raffle is full: {max} players at most.")]
+    RaffleFull { max: usize },
     #[error("This screen has already joined.")]
     AlreadyJoined,
     #[error("Only the host can do that.")]

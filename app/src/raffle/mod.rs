@@ -25,7 +25,9 @@ mod token;
 pub use command::{Actor, Command};
 pub use error::Rejected;
 pub use event::{Event, EventKind};
-pub use name::{normalize_name, normalize_prize_name, MAX_NAME_CHARS, MAX_PRIZE_CHARS};
+pub use name::{
+    collision_key, is_invisible, normalize_name, normalize_prize_name, MAX_NAME_CHARS, MAX_PRIZE_CHARS,
+};
 pub use state::{Claim, Draw, Player, PlayerId, Presence, Prize, PrizeId};
 pub use time::Millis;
 pub use token::Token;
@@ -41,11 +43,16 @@ pub struct Settings {
     pub spin: Millis,
     /// The longest player name accepted, in characters.
     pub max_name_chars: usize,
+    /// The most players one raffle takes (everyone who ever joined and is still in).
+    pub max_players: usize,
 }
+
+/// Room for the biggest keynote hall, with a margin; configurable per server.
+pub const MAX_PLAYERS: usize = 50_000;
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { spin: Millis(3_000), max_name_chars: MAX_NAME_CHARS }
+        Self { spin: Millis(3_000), max_name_chars: MAX_NAME_CHARS, max_players: MAX_PLAYERS }
     }
 }
 

@@ -33,6 +33,9 @@ pub(super) fn decide(
             if !state.joining_open {
                 return Err(Rejected::JoiningClosed);
             }
+            if state.names.len() >= settings.max_players {
+                return Err(Rejected::RaffleFull { max: settings.max_players });
+            }
             let name = normalize_name(&name, settings.max_name_chars)?;
             if let Some(&index) = state.names.get(&collision_key(&name)) {
                 return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });

@@ -244,6 +244,18 @@ fn a_draw_whose_players_all_left_during_the_spin_is_void() {
 }
 
 #[test]
+fn a_full_raffle_turns_newcomers_away() {
+    let settings = Settings { max_players: 2, ..Settings::default() };
+    let mut r = Raffle::new(settings, T0, Token::new("h"), Box::new(StdRng::seed_from_u64(0))).0;
+    join(&mut r, "Ada");
+    let grace = join(&mut r, "Grace");
+    let late = Command::Join { name: "Late".into(), token: Token::new("late") };
+    assert_eq!(r.handle(T0, Actor::Guest, late.clone()), Err(Rejected::RaffleFull { max: 2 }));
+    r.handle(T0, Actor::Player(grace), Command::Leave).unwrap();
+    assert!(r.handle(T0, Actor::Guest, late).is_ok(), "a seat freed by leaving can be taken");
+}
+
+#[test]
 fn an_ended_raffle_refuses_everything() {
     let mut r = raffle(0, 1);
     host(&mut r, Command::End).unwrap();

@@ -26,25 +26,38 @@ impl TestServer {
     }
 
     pub async fn start_with(spin_ms: u64, heartbeat: Duration) -> Self {
+        let mut settings = Self::settings();
+        settings.raffle.spin = raffle::Millis(spin_ms);
+        settings.heartbeat = heartbeat;
+        Self::start_custom(settings).await
+    }
+
+    /// The settings tests start from: production defaults, no spin.
+    pub fn settings() -> server::Settings {
+        server::Settings {
+            public_url: "http://raffle.test".into(),
+            raffle: raffle::Settings { spin: raffle::Millis(0), ..raffle::Settings::default() },
+            max_frame_bytes: MAX_FRAME_BYTES,
+            heartbeat: Duration::from_secs(15),
+            limits: server::Limits::default(),
+            leptos: leptos::config::LeptosOptions::builder().output_name("raffler").build(),
+        }
+    }
+
+    pub async fn start_custom(settings: server::Settings) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let settings = server::Settings {
-            public_url: format!("http://{addr}"),
-            raffle: raffle::Settings {
-                spin: raffle::Millis(spin_ms),
-                max_name_chars: raffle::MAX_NAME_CHARS,
-            },
-            max_frame_bytes: MAX_FRAME_BYTES,
-            heartbeat,
-            leptos: leptos::config::LeptosOptions::builder().output_name("raffler").build(),
-        };
         tokio::spawn(server::run(listener, settings, std::future::pending()));
         TestServer { addr }
     }
 
     pub async fn client(&self) -> Client {
         let (ws, _) = connect_async(format!("ws://{}/ws", self.addr)).await.expect("connect");
-        Client { ws }
+        Client { ws, closed_with: None }
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
     }
 
     /// A host connection with a running raffle; returns it, the join code and the host token.
@@ -87,6 +100,7 @@ pub struct Phone {
 
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    closed_with: Option<u16>,
 }
 
 impl Client {
@@ -141,6 +155,42 @@ impl Client {
                 }
                 ServerMsg::HostSnapshot { players, .. } if players.len() as u32 == total => return players,
                 _ => {}
+            }
+        }
+    }
+
+    /// The next protocol message, or `None` once the server closed the connection (its close
+    /// code is then in `last_close_code`).
+    pub async fn recv_or_close(&mut self) -> Option<ServerMsg> {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await.expect("timed out");
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    return Some(serde_json::from_str(text.as_str()).expect("a server message"))
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    self.closed_with = frame.map(|f| u16::from(f.code));
+                    return None;
+                }
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    }
+
+    pub fn last_close_code(&self) -> Option<u16> {
+        self.closed_with
+    }
+
+    /// The close code the server ended this connection with (within 5 s); `None` if it stays
+    /// open or ends without a close frame.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => return frame.map(|f| u16::from(f.code)),
+                Ok(Some(Ok(_))) => continue,
+                _ => return None,
             }
         }
     }

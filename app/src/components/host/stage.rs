@@ -128,11 +128,12 @@ fn reel_names(players: &[PlayerView]) -> Vec<String> {
 
 #[component]
 fn Reel(names: Vec<String>) -> impl IntoView {
-    // Slower reels for few names, so three players don't flicker.
-    let seconds = (names.len() as f32 * 0.06).clamp(0.3, 1.4);
+    // Slower reels for few names, so three players don't flicker. A class, not a style
+    // attribute: the Content-Security-Policy allows no inline styles.
+    let speed = if names.len() < 16 { "reel slow" } else { "reel" };
     view! {
         <div class="reel-window" aria-hidden="true">
-            <ul class="reel" style=format!("animation-duration: {seconds}s")>
+            <ul class=speed>
                 {names.into_iter().map(|name| view! { <li>{name}</li> }).collect_view()}
             </ul>
         </div>

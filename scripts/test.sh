@@ -38,6 +38,11 @@ else
 fi
 
 say "Playwright end-to-end (release build)"
+# The tests would otherwise talk to whatever already listens there (and pass or fail for it).
+if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
+  echo "Port 3000 is in use: stop the server running there, then run the tests again." >&2
+  exit 1
+fi
 # A short spin keeps the tests quick while still exercising the reveal timing. Every test
 # starts its raffle from this one address, so the per-address raffle limit is raised.
 RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 cargo leptos end-to-end --release

@@ -129,7 +129,7 @@ pub enum ServerMsg {
         redraw_of: Option<u32>,
     },
     /// To everyone: the reveal. A phone compares `winner.id` with its own id. The winner has
-    /// `claim_seconds` to claim (0: no countdown).
+    /// `claim_seconds` left to claim, counted when this message was sent (0: no countdown).
     WinnerDrawn {
         seq: u64,
         draw: u32,

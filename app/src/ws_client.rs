@@ -106,14 +106,21 @@ mod link {
                 };
                 if greeted {
                     on_link(LinkState::Open);
-                    failures = 0;
                     loop {
                         futures::select! {
                             frame = read.next().fuse() => match frame {
                                 Some(Ok(Message::Text(text))) => {
                                     last_heard.set(js_sys::Date::now());
                                     match serde_json::from_str::<ServerMsg>(&text) {
-                                        Ok(msg) => on_message(msg),
+                                        Ok(msg) => {
+                                            // Only a server that answers properly resets the
+                                            // backoff: one that takes the socket and closes it at
+                                            // once (too many connections) is not retried 5x a second.
+                                            if !matches!(msg, ServerMsg::Error { .. }) {
+                                                failures = 0;
+                                            }
+                                            on_message(msg)
+                                        }
                                         // A newer server may send messages this page does not know: skip them.
                                         Err(err) => leptos::logging::warn!("unreadable server message {text}: {err}"),
                                     }

@@ -34,7 +34,7 @@ impl Hub {
     /// server already runs as many raffles as it may.
     pub fn start_raffle(&self, host_conn: u64, host: Outbox) -> Option<(String, RaffleHandle)> {
         let mut raffles = self.inner.raffles.lock().expect("raffle registry lock poisoned");
-        if raffles.len() >= self.inner.max_raffles {
+        if raffles.values().filter(|r| !r.has_ended()).count() >= self.inner.max_raffles {
             return None;
         }
         let code = loop {

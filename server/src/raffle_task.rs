@@ -8,6 +8,8 @@ use app::raffle::{Actor, Command, Event, EventKind, Millis, PlayerId, Raffle, Se
 use axum::extract::ws::Utf8Bytes;
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -43,9 +45,16 @@ pub enum RequestKind {
 #[derive(Clone)]
 pub struct RaffleHandle {
     tx: mpsc::Sender<Request>,
+    /// Set once the host ends the raffle: it stays reachable (phones learn it ended) but no
+    /// longer counts against the server's raffle limit.
+    ended: Arc<AtomicBool>,
 }
 
 impl RaffleHandle {
+    pub fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
+    }
+
     /// Delivers a request; `false` if the raffle is gone.
     pub async fn send(&self, request: Request) -> bool {
         self.tx.send(request).await.is_ok()
@@ -63,6 +72,7 @@ pub struct Start {
 
 pub fn spawn(start: Start) -> RaffleHandle {
     let (tx, rx) = mpsc::channel(INBOX);
+    let ended = Arc::new(AtomicBool::new(false));
     let (raffle, first) =
         Raffle::new(start.settings, now(), start.host_token.clone(), Box::new(StdRng::from_os_rng()));
     let mut task = RaffleTask {
@@ -75,6 +85,7 @@ pub fn spawn(start: Start) -> RaffleHandle {
         phones: HashMap::new(),
         connected: HashMap::new(),
         batch: HostBatch::default(),
+        ended: ended.clone(),
     };
     send_to(
         &start.host,
@@ -82,7 +93,7 @@ pub fn spawn(start: Start) -> RaffleHandle {
     );
     task.attach_host(start.host_conn, start.host);
     tokio::spawn(task.run(rx));
-    RaffleHandle { tx }
+    RaffleHandle { tx, ended }
 }
 
 /// Changes to the host's player list not sent yet: coalesced so that 1,000 joins a second
@@ -107,6 +118,7 @@ struct RaffleTask {
     /// Open connections per player, for "connected now".
     connected: HashMap<PlayerId, u32>,
     batch: HostBatch,
+    ended: Arc<AtomicBool>,
 }
 
 impl RaffleTask {
@@ -297,7 +309,10 @@ impl RaffleTask {
                 EventKind::WinnerDrawn { draw, winner } => {
                     tracing::info!(code = self.code, draw = draw.0, winner = winner.0, "winner drawn")
                 }
-                EventKind::Ended => tracing::info!(code = self.code, "raffle ended"),
+                EventKind::Ended => {
+                    self.ended.store(true, Ordering::Relaxed);
+                    tracing::info!(code = self.code, "raffle ended")
+                }
                 _ => {}
             }
             if let Some(msg) = views::public_message(&self.raffle, &event, now) {

@@ -84,7 +84,12 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
             draw: draw.0,
             prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
             winner: player_view(raffle.player(*winner)?),
-            claim_seconds: raffle.claim_seconds(),
+            // The seconds left now: a phone catching up later must not restart the countdown.
+            claim_seconds: raffle
+                .draw(*draw)
+                .map(|d| draw_view(raffle, d, now))
+                .and_then(|view| view.claim_ms_left)
+                .map_or(0, |left| left.div_ceil(1_000) as u32),
         },
         EventKind::DrawVoided { draw } => ServerMsg::DrawVoided { seq, draw: draw.0 },
         EventKind::PrizeClaimed { draw, player } => {

@@ -177,7 +177,7 @@ async fn capacity_limits_give_clear_answers() {
     settings.limits.max_raffles = 1;
     settings.limits.max_connections_per_ip = 4;
     let server = TestServer::start_custom(settings).await;
-    let (_host, code, _) = server.host().await;
+    let (mut host, code, _) = server.host().await;
     let _ada = server.player(&code, "Ada").await;
     let _grace = server.player(&code, "Grace").await;
 
@@ -186,18 +186,24 @@ async fn capacity_limits_give_clear_answers() {
     let ServerMsg::Error { code: ErrorCode::RaffleFull, message, .. } = late.recv().await else { panic!() };
     assert!(message.contains("full"));
 
-    let mut second_host = server.client().await; // fifth connection from this address
+    let mut secondhost = server.client().await; // fifth connection from this address
     let ServerMsg::Error { code: ErrorCode::TooManyConnections, retry_after_ms: Some(_), .. } =
-        second_host.recv().await
+        secondhost.recv().await
     else {
         panic!("the fifth connection was let in")
     };
-    assert_eq!(second_host.close_code().await, Some(1013));
+    assert_eq!(secondhost.close_code().await, Some(1013));
     drop(late);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    let mut second_host = server.client().await;
-    second_host.send(&ClientMsg::StartRaffle {}).await;
-    assert_eq!(code_of(second_host.recv().await), ErrorCode::ServerFull);
+    let mut secondhost = server.client().await;
+    secondhost.send(&ClientMsg::StartRaffle {}).await;
+    assert_eq!(code_of(secondhost.recv().await), ErrorCode::ServerFull);
+
+    // An ended raffle no longer counts.
+    host.send(&ClientMsg::EndRaffle {}).await;
+    host.recv_until(|m| matches!(m, ServerMsg::Ended { .. })).await;
+    secondhost.send(&ClientMsg::StartRaffle {}).await;
+    assert!(matches!(secondhost.recv().await, ServerMsg::RaffleStarted { .. }));
 }
 
 #[tokio::test]

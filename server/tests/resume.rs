@@ -145,3 +145,24 @@ async fn the_server_closes_connections_that_stop_answering_pings_and_keeps_their
     let ServerMsg::HostSnapshot { players, connected, .. } = host.recv().await else { panic!() };
     assert_eq!((players.len(), connected), (1, 0), "the player is still in, just not connected");
 }
+
+#[tokio::test]
+async fn a_winner_catching_up_later_gets_the_time_left_to_claim_not_a_fresh_countdown() {
+    let server = TestServer::start().await;
+    let (mut host, code, _) = server.host().await;
+    host.send(&ClientMsg::SetClaimSeconds { seconds: 60 }).await;
+    let ada = server.player(&code, "Ada").await;
+    let (token, seen) = (ada.token.clone(), ada.seq);
+    drop(ada);
+    host.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
+    host.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+
+    let mut back = server.resume(&code, &token, Some(seen)).await;
+    let ServerMsg::WinnerDrawn { claim_seconds, .. } =
+        back.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await
+    else {
+        unreachable!()
+    };
+    assert!((57..=58).contains(&claim_seconds), "{claim_seconds} s left");
+}

@@ -140,6 +140,8 @@ impl Phone {
         self.me.set(Some(you));
         self.phase.set(Phase::In);
         self.page_error.set(None);
+        self.code_error.set(None);
+        self.name_error.set(None);
         self.screen_kept_on.set(browser::keep_screen_on());
     }
 
@@ -199,7 +201,16 @@ pub fn JoinPage() -> impl IntoView {
             phone.screen_kept_on.set(browser::keep_screen_on());
             Some(ClientMsg::Resume { code, token, last_seq: phone.last_seq.get_untracked() })
         };
-        let s = ws_client::open(hello, move |msg| phone.on_message(msg), move |state| set_link.set(state));
+        let on_link = move |state| {
+            // A join in flight when the connection dropped may or may not have happened: give the
+            // form back rather than wait for an answer that will not come.
+            if state != LinkState::Open && phone.phase.get_untracked() == Phase::Joining {
+                phone.phase.set(Phase::Form);
+                phone.page_error.set(Some("The connection dropped while joining. Please try again.".into()));
+            }
+            set_link.set(state)
+        };
+        let s = ws_client::open(hello, move |msg| phone.on_message(msg), on_link);
         socket.set_value(Some(s));
     });
 
@@ -367,6 +378,7 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
     };
 
     view! {
+        {move || phone.page_error.get().map(|e| view! { <p class="banner-error" role="alert">{e}</p> })}
         {status}
         {move || phone.missed.get().map(|prize| view! {
             <p class="missed" role="status">

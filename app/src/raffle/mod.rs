@@ -43,7 +43,7 @@ pub struct Settings {
     pub spin: Millis,
     /// The longest player name accepted, in characters.
     pub max_name_chars: usize,
-    /// The most players one raffle takes (everyone who ever joined and is still in).
+    /// The most players one raffle takes, counting everyone who ever joined.
     pub max_players: usize,
 }
 

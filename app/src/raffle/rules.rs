@@ -33,7 +33,8 @@ pub(super) fn decide(
             if !state.joining_open {
                 return Err(Rejected::JoiningClosed);
             }
-            if state.names.len() >= settings.max_players {
+            // Everyone who ever joined counts: a join-leave loop must not grow the raffle forever.
+            if state.players.len() >= settings.max_players {
                 return Err(Rejected::RaffleFull { max: settings.max_players });
             }
             let name = normalize_name(&name, settings.max_name_chars)?;

@@ -252,7 +252,11 @@ fn a_full_raffle_turns_newcomers_away() {
     let late = Command::Join { name: "Late".into(), token: Token::new("late") };
     assert_eq!(r.handle(T0, Actor::Guest, late.clone()), Err(Rejected::RaffleFull { max: 2 }));
     r.handle(T0, Actor::Player(grace), Command::Leave).unwrap();
-    assert!(r.handle(T0, Actor::Guest, late).is_ok(), "a seat freed by leaving can be taken");
+    assert_eq!(
+        r.handle(T0, Actor::Guest, late),
+        Err(Rejected::RaffleFull { max: 2 }),
+        "leaving frees no seat"
+    );
 }
 
 #[test]

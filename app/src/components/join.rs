@@ -2,7 +2,7 @@
 //! won. It keeps its place: the player token in localStorage brings a reloaded or reconnected
 //! page back as the same player, and what it missed is replayed.
 
-use super::{hydrated, LinkNotice};
+use super::{hydrated, minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
 use crate::protocol::{ClaimView, ClientMsg, DrawView, ErrorCode, Field, PlayerView, ServerMsg};
 use crate::ws_client::{self, LinkState, Socket};
@@ -289,16 +289,7 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
     let confirm_leave = RwSignal::new(false);
     let my_id = move || phone.me.with(|me| me.as_ref().map(|me| me.id));
     let my_name = move || phone.me.with(|me| me.as_ref().map(|me| me.name.clone()).unwrap_or_default());
-    let now = RwSignal::new(browser::now_ms());
-    Effect::new(move |_| {
-        let handle =
-            set_interval_with_handle(move || now.set(browser::now_ms()), std::time::Duration::from_secs(1));
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
+    let now = ticking_clock();
 
     let status = move || {
         if phone.ended.get() {
@@ -354,7 +345,7 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
                                 {deadline.map(|at| view! {
                                     <p class="countdown">{move || {
                                         let left = ((at - now.get()) / 1_000.0).ceil().max(0.0) as u64;
-                                        format!("Claim within {}:{:02}", left / 60, left % 60)
+                                        format!("Claim within {}", minutes_seconds(left))
                                     }}</p>
                                 })}
                                 <button class="button claim-button" on:click=move |_| send(ClientMsg::Claim { draw })>

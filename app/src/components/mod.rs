@@ -14,6 +14,27 @@ pub fn hydrated() -> ReadSignal<bool> {
     hydrated
 }
 
+/// This device's clock in milliseconds, updated every second while the component lives: what
+/// claim countdowns re-render from.
+pub fn ticking_clock() -> RwSignal<f64> {
+    let now = RwSignal::new(crate::browser::now_ms());
+    Effect::new(move |_| {
+        let tick = std::time::Duration::from_secs(1);
+        let handle = set_interval_with_handle(move || now.set(crate::browser::now_ms()), tick);
+        on_cleanup(move || {
+            if let Ok(handle) = handle {
+                handle.clear();
+            }
+        });
+    });
+    now
+}
+
+/// 75 seconds as "1:15".
+pub fn minutes_seconds(seconds: u64) -> String {
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
 /// The connection state, small in a corner: "Live", or "Reconnecting…" while the screen
 /// finds its way back by itself.
 #[component]

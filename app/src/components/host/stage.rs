@@ -2,7 +2,7 @@
 //! the winner has claimed.
 
 use super::Host;
-use crate::browser;
+use crate::components::{minutes_seconds, ticking_clock};
 use crate::protocol::{ClaimView, ClientMsg, DrawView, PlayerView};
 use crate::ws_client::LinkState;
 use leptos::prelude::*;
@@ -28,17 +28,7 @@ pub(super) fn Stage(host: Host) -> impl IntoView {
         host.send(ClientMsg::Draw { draw, prize: next_prize().map(|(id, _)| id) });
     };
     let redraw = move |draw: u32| host.send(ClientMsg::Redraw { draw });
-    // Re-renders the countdown every second while a claim is open.
-    let now = RwSignal::new(browser::now_ms());
-    Effect::new(move |_| {
-        let handle =
-            set_interval_with_handle(move || now.set(browser::now_ms()), std::time::Duration::from_secs(1));
-        on_cleanup(move || {
-            if let Ok(handle) = handle {
-                handle.clear();
-            }
-        });
-    });
+    let now = ticking_clock();
     let seconds_left = move |draw: u32| {
         host.claim_deadline
             .get()
@@ -100,7 +90,7 @@ fn Revealed(
                 <p class="claim open">
                     {move || match seconds_left(number) {
                         Some(0) => format!("{waiting} did not claim in time"),
-                        Some(s) => format!("Waiting for {waiting} to claim… {}:{:02}", s / 60, s % 60),
+                        Some(s) => format!("Waiting for {waiting} to claim… {}", minutes_seconds(s)),
                         None => format!("Waiting for {waiting} to claim…"),
                     }}
                 </p>

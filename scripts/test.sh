@@ -37,6 +37,9 @@ else
   say "cargo fuzz is not installed: skipping the fuzz targets (cargo install cargo-fuzz)"
 fi
 
+say "load generator at a small size (proves it works; timings are not asserted)"
+scripts/bench.sh --players 200 --draws 2 --idle-secs 1
+
 say "Playwright end-to-end (release build)"
 # The tests would otherwise talk to whatever already listens there (and pass or fail for it).
 if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then

@@ -15,8 +15,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let config = Config::parse();
     let listen = config.listen_addr();
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
+    let listener = bind(listen)
         .with_context(|| format!("cannot listen on {listen} (set RAFFLER_LISTEN or --listen)"))?;
     let port = listener.local_addr()?.port();
     let public_url = config.public_url.clone().unwrap_or_else(|| lan_url(listen, port));
@@ -34,6 +33,19 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_config(&config, public_url, leptos);
     server::run(listener, settings, shutdown_signal()).await?;
     Ok(())
+}
+
+/// A room joining at once is a burst of thousands of connections: a listen backlog of 4,096
+/// (tokio's default is 1,024; the kernel caps it at net.core.somaxconn) keeps them from being
+/// dropped and retried a second later.
+fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    const BACKLOG: i32 = 4_096;
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    tokio::net::TcpListener::from_std(socket.into())
 }
 
 /// The URL a phone on the same network can open: this machine's LAN address, unless the

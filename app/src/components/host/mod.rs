@@ -14,6 +14,9 @@ use crate::ws_client::{self, LinkState, Socket};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+/// How many of the newest names the host's list shows.
+const SHOWN_NAMES: usize = 300;
+
 /// Everything the host screen shows, as signals; `Copy`, so every part can hold it.
 #[derive(Clone, Copy)]
 pub(super) struct Host {
@@ -175,8 +178,9 @@ pub fn HostPage() -> impl IntoView {
                 <p class="presence">{move || format!("{} connected now", host.connected.get())}</p>
                 <p class="field-error" role="alert">{move || host.errors.player.get()}</p>
                 <ul class="player-list">
-                    // Newest first; keyed so that a join adds one node instead of redrawing all.
-                    <For each=move || host.players.get().into_iter().rev() key=|p| p.id let:player>
+                    // Newest first, and only the newest: a hall of 18,000 must not become 18,000
+                    // nodes. Keyed, so a join adds a node instead of redrawing the list.
+                    <For each=move || host.players.with(|all| all.iter().rev().take(SHOWN_NAMES).cloned().collect::<Vec<_>>()) key=|p| p.id let:player>
                         <li>
                             <span>{player.name.clone()}</span>
                             <button class="link-button" aria-label=format!("Remove {}", player.name)
@@ -187,6 +191,10 @@ pub fn HostPage() -> impl IntoView {
                         </li>
                     </For>
                 </ul>
+                {move || {
+                    let hidden = host.players.with(Vec::len).saturating_sub(SHOWN_NAMES);
+                    (hidden > 0).then(|| view! { <p class="hint">{format!("…and {hidden} who joined earlier")}</p> })
+                }}
             </section>
             <div class="host-lower">
                 <prizes::Prizes host/>

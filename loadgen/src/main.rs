@@ -1,0 +1,250 @@
+//! Raffler's load generator. It starts a raffle as the host, has worker processes open N player
+//! WebSockets (spread over several 127.0.0.x source addresses and processes, since one process
+//! may hold at most 20,000 open files), joins them, draws, and measures each player's time from
+//! the host's draw to its result frame. Every number it prints comes from a real run.
+//!
+//! `cargo run --release -p loadgen -- --players 2000,18000 --server-pid <pid>`
+
+mod measure;
+mod report;
+mod worker;
+
+use anyhow::{bail, Context};
+use app::protocol::{ClientMsg, ServerMsg};
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+#[derive(Parser, Debug, Clone)]
+#[command(about = "Load-test a running Raffler server.")]
+pub struct Args {
+    /// The server's WebSocket endpoint.
+    #[arg(long, default_value = "ws://127.0.0.1:3000/ws")]
+    url: String,
+    /// Room sizes to run, one after the other, e.g. 2000,18000.
+    #[arg(long, value_delimiter = ',', default_value = "2000")]
+    players: Vec<usize>,
+    /// Joins started per second, over all workers.
+    #[arg(long, default_value_t = 10_000)]
+    rate: u32,
+    /// Draws in a row for each room.
+    #[arg(long, default_value_t = 1)]
+    draws: u32,
+    /// Connections per worker process (each process may hold at most 20,000 open files).
+    #[arg(long, default_value_t = 9_000)]
+    per_process: usize,
+    /// Source addresses per worker (127.0.0.x), to stay under the ephemeral-port and the
+    /// server's per-address limits.
+    #[arg(long, default_value_t = 8)]
+    addresses: u8,
+    /// The server's process id, to read its memory and CPU from /proc.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Seconds of idle to measure the server's heartbeat CPU over.
+    #[arg(long, default_value_t = 10)]
+    idle_secs: u64,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    json: Option<std::path::PathBuf>,
+    /// Internal: run as a worker (started by the coordinator).
+    #[arg(long, hide = true)]
+    worker: Option<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(spec) = &args.worker {
+        return worker::run(&args.url, spec);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let empty = args.server_pid.map(measure::Process::read).transpose()?;
+    let mut rooms = Vec::new();
+    for &players in &args.players {
+        rooms.push(runtime.block_on(run_room(&args, players, empty.as_ref()))?);
+    }
+    report::print(&rooms);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&rooms)?)
+            .with_context(|| format!("writing {path:?}"))?;
+    }
+    let errors: u64 = rooms.iter().map(|r| r.errors).sum();
+    if errors > 0 {
+        bail!("{errors} errors: see the table");
+    }
+    Ok(())
+}
+
+/// One worker process and its pipes.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: std::io::Lines<BufReader<ChildStdout>>,
+}
+
+impl Worker {
+    fn line(&mut self) -> anyhow::Result<String> {
+        self.lines.next().context("a worker exited early (see its stderr)")?.map_err(Into::into)
+    }
+}
+
+async fn run_room(
+    args: &Args,
+    players: usize,
+    empty: Option<&measure::Process>,
+) -> anyhow::Result<report::Room> {
+    let (mut host, _) =
+        tokio_tungstenite::connect_async(&args.url).await.context("connecting as the host")?;
+    host.send(Message::text(ClientMsg::StartRaffle {}.to_json())).await?;
+    let code = loop {
+        if let ServerMsg::RaffleStarted { code, .. } = next_msg(&mut host).await? {
+            break code;
+        }
+    };
+
+    // Workers: each gets a slice of the room and its own source addresses.
+    let processes = players.div_ceil(args.per_process).max(1);
+    let exe = std::env::current_exe()?;
+    let mut workers = Vec::new();
+    for index in 0..processes {
+        let count = players / processes + usize::from(index < players % processes);
+        let rate = (args.rate as usize / processes).max(1);
+        let first_address = 2 + index as u8 * args.addresses;
+        let spec = format!("{code}:{count}:{rate}:{first_address}:{}:{index}", args.addresses);
+        let mut child = Command::new(&exe)
+            .args(["--url", &args.url, "--worker", &spec])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting a worker")?;
+        let stdin = child.stdin.take().expect("piped");
+        let lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        workers.push(Worker { child, stdin, lines });
+    }
+
+    // Joining: count what the host is sent meanwhile (it must stay at ≤ 10 updates a second).
+    let cpu_before_join = args.server_pid.map(measure::Process::read).transpose()?;
+    let join_started = Instant::now();
+    let mut host_updates = 0u64;
+    let mut joined_seen = 0u32;
+    let joins;
+    let ready = tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<Worker>, report::Joins)> {
+        let mut joins = report::Joins::default();
+        for worker in &mut workers {
+            joins.add(&worker.line()?)?;
+        }
+        Ok((workers, joins))
+    });
+    tokio::pin!(ready);
+    let mut workers = loop {
+        tokio::select! {
+            done = &mut ready => {
+                let (workers, worker_joins) = done??;
+                joins = worker_joins;
+                break workers;
+            }
+            msg = next_msg(&mut host) => {
+                // One batch flush brings players_joined and presence together: count flushes.
+                if let ServerMsg::PlayersJoined { total, .. } = msg? {
+                    host_updates += 1;
+                    joined_seen = total;
+                }
+            }
+        }
+    };
+    // Let the host's last batch arrive; the window the host's updates are counted over
+    // includes this wait.
+    let settle = Instant::now() + Duration::from_millis(500);
+    while let Ok(Ok(msg)) = tokio::time::timeout_at(settle.into(), next_msg(&mut host)).await {
+        if let ServerMsg::PlayersJoined { total, .. } = msg {
+            host_updates += 1;
+            joined_seen = total;
+        }
+    }
+    let join_secs = join_started.elapsed().as_secs_f64();
+
+    // Idle: heartbeats only.
+    let idle = match args.server_pid {
+        Some(pid) => Some(measure::idle(pid, Duration::from_secs(args.idle_secs)).await?),
+        None => None,
+    };
+
+    // Draws: the host draws; each worker reports when each of its phones heard the result.
+    let mut fanouts = Vec::new();
+    for draw in 1..=args.draws {
+        let sent_at = measure::now_micros();
+        host.send(Message::text(ClientMsg::Draw { draw, prize: None }.to_json())).await?;
+        let mut latencies = Vec::with_capacity(players);
+        let mut missing = 0u64;
+        for worker in &mut workers {
+            writeln!(worker.stdin, "draw {draw}")?;
+        }
+        let mut pending = std::mem::take(&mut workers);
+        let collected =
+            tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<Worker>, Vec<u64>, u64)> {
+                let mut times = Vec::new();
+                let mut missing = 0;
+                for worker in &mut pending {
+                    let (got, lost) = report::parse_results(&worker.line()?)?;
+                    times.extend(got);
+                    missing += lost;
+                }
+                Ok((pending, times, missing))
+            });
+        // Keep reading the host's frames meanwhile, so it is not the slow reader.
+        tokio::pin!(collected);
+        loop {
+            tokio::select! {
+                done = &mut collected => {
+                    let (back, times, lost) = done??;
+                    workers = back;
+                    latencies.extend(times.into_iter().map(|t| t.saturating_sub(sent_at)));
+                    missing += lost;
+                    break;
+                }
+                msg = next_msg(&mut host) => { msg?; }
+            }
+        }
+        fanouts.push(report::Fanout::from_latencies(draw, latencies, missing));
+    }
+
+    let after = args.server_pid.map(measure::Process::read).transpose()?;
+    for worker in &mut workers {
+        writeln!(worker.stdin, "quit")?;
+    }
+    let mut lost_connections = 0u64;
+    for mut worker in workers {
+        lost_connections += report::parse_count(&worker.line()?, "lost")?;
+        let _ = worker.child.wait();
+    }
+    let _ = host.close(None).await;
+    Ok(report::Room::new(
+        players,
+        joins,
+        join_secs,
+        host_updates,
+        joined_seen,
+        fanouts,
+        lost_connections,
+        empty.cloned(),
+        cpu_before_join,
+        idle,
+        after,
+    ))
+}
+
+async fn next_msg<S>(ws: &mut S) -> anyhow::Result<ServerMsg>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        match tokio::time::timeout(Duration::from_secs(60), ws.next()).await {
+            Err(_) => bail!("the server sent nothing for 60 s"),
+            Ok(Some(Ok(Message::Text(text)))) => return Ok(serde_json::from_str(text.as_str())?),
+            Ok(Some(Ok(_))) => continue,
+            Ok(other) => bail!("the host's connection ended: {other:?}"),
+        }
+    }
+}

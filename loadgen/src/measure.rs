@@ -1,0 +1,63 @@
+//! Readings from /proc of the server's process: resident memory and CPU time.
+
+use serde::Serialize;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every common build.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+pub fn now_micros() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_micros() as u64
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Process {
+    pub rss_kib: u64,
+    pub cpu_ticks: u64,
+    #[serde(skip)]
+    pub at: Option<Instant>,
+}
+
+impl Process {
+    pub fn read(pid: u32) -> anyhow::Result<Process> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let rss_kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        // Fields after the command name (which may contain spaces) : utime is 14th, stime 15th.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let cpu_ticks = fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+            + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        Ok(Process { rss_kib, cpu_ticks, at: Some(Instant::now()) })
+    }
+
+    /// CPU used between two readings, as a percentage of one core.
+    pub fn cpu_percent_since(&self, earlier: &Process) -> f64 {
+        let (Some(now), Some(then)) = (self.at, earlier.at) else { return 0.0 };
+        let seconds = now.duration_since(then).as_secs_f64();
+        (self.cpu_ticks.saturating_sub(earlier.cpu_ticks)) as f64 / TICKS_PER_SECOND / seconds * 100.0
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Idle {
+    pub rss_kib: u64,
+    pub cpu_percent_of_one_core: f64,
+    pub seconds: f64,
+}
+
+/// The server's CPU while nothing happens but heartbeats.
+pub async fn idle(pid: u32, window: Duration) -> anyhow::Result<Idle> {
+    let before = Process::read(pid)?;
+    tokio::time::sleep(window).await;
+    let after = Process::read(pid)?;
+    Ok(Idle {
+        rss_kib: after.rss_kib,
+        cpu_percent_of_one_core: after.cpu_percent_since(&before),
+        seconds: window.as_secs_f64(),
+    })
+}

@@ -1,0 +1,195 @@
+//! The figures of a run, as a table for people and JSON for tools.
+
+use crate::measure::{Idle, Process};
+use anyhow::Context;
+use serde::Serialize;
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Joins {
+    pub ok: u64,
+    pub failed: u64,
+    /// The slowest worker's time from its first connection to its last join.
+    pub slowest_worker_ms: u64,
+}
+
+impl Joins {
+    pub fn add(&mut self, line: &str) -> anyhow::Result<()> {
+        let f: Vec<u64> = line
+            .strip_prefix("joined ")
+            .context("a joined line")?
+            .split(' ')
+            .map(str::parse)
+            .collect::<Result<_, _>>()?;
+        self.ok += f[0];
+        self.failed += f[1];
+        self.slowest_worker_ms = self.slowest_worker_ms.max(f[2]);
+        Ok(())
+    }
+}
+
+pub fn parse_results(line: &str) -> anyhow::Result<(Vec<u64>, u64)> {
+    let mut fields = line.strip_prefix("results ").context("a results line")?.split_whitespace();
+    let missing = fields.next().context("a count")?.parse()?;
+    Ok((fields.map(str::parse).collect::<Result<_, _>>()?, missing))
+}
+
+pub fn parse_count(line: &str, word: &str) -> anyhow::Result<u64> {
+    Ok(line.strip_prefix(word).context("a count line")?.trim().parse()?)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fanout {
+    pub draw: u32,
+    pub received: usize,
+    pub missing: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Result frames delivered per second over the fan-out (received / max latency).
+    pub frames_per_second: f64,
+}
+
+impl Fanout {
+    pub fn from_latencies(draw: u32, mut micros: Vec<u64>, missing: u64) -> Fanout {
+        micros.sort_unstable();
+        let at = |q: f64| {
+            micros.get(((micros.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0) as f64
+                / 1_000.0
+        };
+        let max_ms = at(1.0);
+        Fanout {
+            draw,
+            received: micros.len(),
+            missing,
+            p50_ms: at(0.5),
+            p99_ms: at(0.99),
+            max_ms,
+            frames_per_second: if max_ms > 0.0 { micros.len() as f64 / (max_ms / 1_000.0) } else { 0.0 },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Room {
+    pub players: usize,
+    pub joins: Joins,
+    pub joins_per_second: f64,
+    pub host_updates: u64,
+    pub host_updates_per_second: f64,
+    pub host_saw_total: u32,
+    pub fanouts: Vec<Fanout>,
+    pub lost_connections: u64,
+    pub server_empty: Option<Process>,
+    pub server_idle: Option<Idle>,
+    pub server_after: Option<Process>,
+    /// Resident memory per connection over the empty server, with the room idle.
+    pub rss_per_connection_bytes: Option<f64>,
+    /// CPU of the server while the room joined, % of one core.
+    pub join_cpu_percent: Option<f64>,
+    pub errors: u64,
+}
+
+impl Room {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        players: usize,
+        joins: Joins,
+        join_secs: f64,
+        host_updates: u64,
+        host_saw_total: u32,
+        fanouts: Vec<Fanout>,
+        lost_connections: u64,
+        empty: Option<Process>,
+        before_join: Option<Process>,
+        idle: Option<Idle>,
+        after: Option<Process>,
+    ) -> Room {
+        let joins_per_second = joins.ok as f64 / (joins.slowest_worker_ms.max(1) as f64 / 1_000.0);
+        let rss_per_connection_bytes = match (&empty, &idle) {
+            (Some(empty), Some(idle)) => {
+                Some((idle.rss_kib.saturating_sub(empty.rss_kib) * 1024) as f64 / players.max(1) as f64)
+            }
+            _ => None,
+        };
+        let join_cpu_percent = match (&before_join, &idle) {
+            (Some(before), Some(_)) => after.as_ref().map(|a| a.cpu_percent_since(before)),
+            _ => None,
+        };
+        let errors = joins.failed + lost_connections + fanouts.iter().map(|f| f.missing).sum::<u64>();
+        Room {
+            players,
+            joins,
+            joins_per_second,
+            host_updates,
+            host_updates_per_second: host_updates as f64 / join_secs.max(0.001),
+            host_saw_total,
+            fanouts,
+            lost_connections,
+            server_empty: empty,
+            server_idle: idle,
+            server_after: after,
+            rss_per_connection_bytes,
+            join_cpu_percent,
+            errors,
+        }
+    }
+}
+
+pub fn print(rooms: &[Room]) {
+    let col = |f: &dyn Fn(&Room) -> String| rooms.iter().map(|r| format!("{:>14}", f(r))).collect::<String>();
+    println!("\n{:<38}{}", "players", col(&|r| r.players.to_string()));
+    println!("{:<38}{}", "joins accepted / failed", col(&|r| format!("{} / {}", r.joins.ok, r.joins.failed)));
+    println!("{:<38}{}", "join rate (joins/s)", col(&|r| format!("{:.0}", r.joins_per_second)));
+    println!(
+        "{:<38}{}",
+        "host updates/s while joining",
+        col(&|r| format!("{:.1}", r.host_updates_per_second))
+    );
+    println!("{:<38}{}", "host saw total", col(&|r| r.host_saw_total.to_string()));
+    let draws = rooms.iter().map(|r| r.fanouts.len()).max().unwrap_or(0);
+    for d in 0..draws {
+        let f = |r: &Room, g: &dyn Fn(&Fanout) -> String| r.fanouts.get(d).map_or("-".into(), g);
+        println!(
+            "{:<38}{}",
+            format!("draw {} fan-out p50 / p99 / max (ms)", d + 1),
+            col(&|r| f(r, &|x| format!("{:.0}/{:.0}/{:.0}", x.p50_ms, x.p99_ms, x.max_ms)))
+        );
+        println!(
+            "{:<38}{}",
+            format!("draw {} results received / missing", d + 1),
+            col(&|r| f(r, &|x| format!("{} / {}", x.received, x.missing)))
+        );
+        println!(
+            "{:<38}{}",
+            format!("draw {} result frames/s", d + 1),
+            col(&|r| f(r, &|x| format!("{:.0}", x.frames_per_second)))
+        );
+    }
+    println!(
+        "{:<38}{}",
+        "server RSS empty (KiB)",
+        col(&|r| r.server_empty.as_ref().map_or("-".into(), |p| p.rss_kib.to_string()))
+    );
+    println!(
+        "{:<38}{}",
+        "server RSS idle room (KiB)",
+        col(&|r| r.server_idle.as_ref().map_or("-".into(), |p| p.rss_kib.to_string()))
+    );
+    println!(
+        "{:<38}{}",
+        "RSS per connection (bytes)",
+        col(&|r| r.rss_per_connection_bytes.map_or("-".into(), |b| format!("{b:.0}")))
+    );
+    println!(
+        "{:<38}{}",
+        "server CPU idle room (% of a core)",
+        col(&|r| r.server_idle.as_ref().map_or("-".into(), |i| format!("{:.2}", i.cpu_percent_of_one_core)))
+    );
+    println!(
+        "{:<38}{}",
+        "server RSS after draws (KiB)",
+        col(&|r| r.server_after.as_ref().map_or("-".into(), |p| p.rss_kib.to_string()))
+    );
+    println!("{:<38}{}", "connections lost", col(&|r| r.lost_connections.to_string()));
+    println!("{:<38}{}", "errors", col(&|r| r.errors.to_string()));
+}

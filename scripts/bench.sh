@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The load benchmark: builds the release server and the load generator, starts the server on
+# 127.0.0.1:3100 with no spin (so fan-out is measured, not the animation), runs the load
+# generator against it, and stops the server. Arguments go to the load generator, e.g.
+#   scripts/bench.sh --players 2000,18000 --draws 10 --json bench.json
+# It measures; it asserts nothing about timing (it fails only on errors: lost joins or results).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+cargo build --release -p server -p loadgen
+ulimit -n "$(ulimit -Hn)"   # each process may hold at most this many open files
+
+RAFFLER_LISTEN=127.0.0.1:3100 RAFFLER_PUBLIC_URL=http://127.0.0.1:3100 RAFFLER_SPIN_MS=0 \
+  RUST_LOG=warn target/release/server > "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  (exec 3<>/dev/tcp/127.0.0.1/3100) 2>/dev/null && break
+  sleep 0.1
+done
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(date -u +%FT%TZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+target/release/loadgen --url ws://127.0.0.1:3100/ws --server-pid "$server" "$@"

@@ -166,8 +166,18 @@ async fn run_room(
     let join_secs = join_started.elapsed().as_secs_f64();
 
     // Idle: heartbeats only.
+    // The host keeps reading meanwhile: a socket that answers no pings is closed by the server.
     let idle = match args.server_pid {
-        Some(pid) => Some(measure::idle(pid, Duration::from_secs(args.idle_secs)).await?),
+        Some(pid) => {
+            let measuring = measure::idle(pid, Duration::from_secs(args.idle_secs));
+            tokio::pin!(measuring);
+            loop {
+                tokio::select! {
+                    idle = &mut measuring => break Some(idle?),
+                    msg = next_msg(&mut host) => { msg?; }
+                }
+            }
+        }
         None => None,
     };
 

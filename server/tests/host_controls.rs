@@ -3,11 +3,7 @@
 mod common;
 
 use app::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};
-use common::TestServer;
-
-fn is_winner(msg: &ServerMsg) -> bool {
-    matches!(msg, ServerMsg::WinnerDrawn { .. })
-}
+use common::{is_winner, TestServer};
 
 #[tokio::test]
 async fn a_winner_claims_and_the_host_sees_it() {

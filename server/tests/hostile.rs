@@ -4,7 +4,7 @@
 mod common;
 
 use app::protocol::{ClientMsg, ErrorCode, ServerMsg};
-use common::{TestServer, MAX_FRAME_BYTES};
+use common::{is_winner, TestServer, MAX_FRAME_BYTES};
 use futures_util::{SinkExt, StreamExt};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tokio_tungstenite::tungstenite::{
@@ -326,7 +326,7 @@ async fn ten_thousand_random_and_mutated_frames_break_nothing() {
         honest.push(server.player(&code, name).await);
     }
     host.send(&ClientMsg::Draw { draw: 1, prize: Some(1) }).await;
-    host.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await;
+    host.recv_until(is_winner).await;
     let (players_before, board_before) = snapshot(&server, &code, &host_token).await;
 
     let mut rng = StdRng::seed_from_u64(7);

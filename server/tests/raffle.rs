@@ -3,16 +3,12 @@
 mod common;
 
 use app::protocol::{ClientMsg, ServerMsg};
-use common::TestServer;
+use common::{is_winner, TestServer};
 use futures_util::future::join_all;
 use std::collections::HashSet;
 
 fn draw(n: u32) -> ClientMsg {
     ClientMsg::Draw { draw: n, prize: None }
-}
-
-fn is_winner(msg: &ServerMsg) -> bool {
-    matches!(msg, ServerMsg::WinnerDrawn { .. })
 }
 
 #[tokio::test]

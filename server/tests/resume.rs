@@ -3,7 +3,7 @@
 mod common;
 
 use app::protocol::{ClientMsg, ErrorCode, ServerMsg};
-use common::TestServer;
+use common::{is_winner, TestServer};
 use std::time::Duration;
 
 #[tokio::test]
@@ -16,11 +16,7 @@ async fn a_phone_that_missed_the_draw_gets_its_result_exactly_once_when_it_retur
     drop(ada); // the phone goes to sleep: its socket is gone
 
     host.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
-    let ServerMsg::WinnerDrawn { winner, .. } =
-        host.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await
-    else {
-        unreachable!()
-    };
+    let ServerMsg::WinnerDrawn { winner, .. } = host.recv_until(is_winner).await else { unreachable!() };
 
     let mut back = server.resume(&code, &token, Some(seen)).await;
     let ServerMsg::DrawStarted { draw: 1, spin_ms: 0, .. } = back.recv().await else {
@@ -40,7 +36,7 @@ async fn a_reloaded_phone_without_a_sequence_number_gets_a_snapshot_and_stays_th
     let (mut host, code, _) = server.host().await;
     let ada = server.player(&code, "Ada").await;
     host.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
-    host.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await;
+    host.recv_until(is_winner).await;
 
     let mut reloaded = server.resume(&code, &ada.token, None).await;
     let ServerMsg::PlayerSnapshot { you, draws, ended: false, .. } = reloaded.recv().await else { panic!() };
@@ -64,9 +60,7 @@ async fn a_host_that_reconnects_sees_the_same_raffle_and_draws_the_next_prize() 
         server.player(&code, name).await;
     }
     host.send(&ClientMsg::Draw { draw: 1, prize: Some(1) }).await;
-    let ServerMsg::WinnerDrawn { winner: first, .. } =
-        host.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await
-    else {
+    let ServerMsg::WinnerDrawn { winner: first, .. } = host.recv_until(is_winner).await else {
         unreachable!()
     };
     drop(host); // the laptop's Wi-Fi drops
@@ -79,9 +73,7 @@ async fn a_host_that_reconnects_sees_the_same_raffle_and_draws_the_next_prize() 
     assert_eq!(board.next_draw, 2);
 
     host.send(&ClientMsg::Draw { draw: board.next_draw, prize: Some(2) }).await;
-    let ServerMsg::WinnerDrawn { winner: second, prize, .. } =
-        host.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await
-    else {
+    let ServerMsg::WinnerDrawn { winner: second, prize, .. } = host.recv_until(is_winner).await else {
         unreachable!()
     };
     assert_eq!(prize.as_deref(), Some("Mug"));
@@ -155,13 +147,11 @@ async fn a_winner_catching_up_later_gets_the_time_left_to_claim_not_a_fresh_coun
     let (token, seen) = (ada.token.clone(), ada.seq);
     drop(ada);
     host.send(&ClientMsg::Draw { draw: 1, prize: None }).await;
-    host.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await;
+    host.recv_until(is_winner).await;
     tokio::time::sleep(Duration::from_millis(2_100)).await;
 
     let mut back = server.resume(&code, &token, Some(seen)).await;
-    let ServerMsg::WinnerDrawn { claim_seconds, .. } =
-        back.recv_until(|m| matches!(m, ServerMsg::WinnerDrawn { .. })).await
-    else {
+    let ServerMsg::WinnerDrawn { claim_seconds, .. } = back.recv_until(is_winner).await else {
         unreachable!()
     };
     assert!((57..=58).contains(&claim_seconds), "{claim_seconds} s left");

@@ -12,6 +12,11 @@ use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, Web
 
 pub const MAX_FRAME_BYTES: usize = 4_096;
 
+/// For `recv_until`: the reveal.
+pub fn is_winner(msg: &ServerMsg) -> bool {
+    matches!(msg, ServerMsg::WinnerDrawn { .. })
+}
+
 pub struct TestServer {
     pub addr: SocketAddr,
 }

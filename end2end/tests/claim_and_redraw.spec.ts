@@ -67,6 +67,9 @@ test("the host closes joining, removes a player, and ends the raffle; every phon
   await host.getByRole("button", { name: "Yes, end the raffle" }).click();
   await expect(ada.getByText("The raffle has ended")).toBeVisible();
   await expect(host.getByText("This raffle has ended.")).toBeVisible();
+  await expect(host.getByText("The raffle has ended. Thank you, everyone!")).toBeVisible();
+  await expect(host.getByRole("button", { name: /Redraw/ })).toHaveCount(0);
+  await expect(ada.getByRole("button", { name: "Leave raffle" })).toBeHidden();
 });
 
 test("a player can leave the raffle", async ({ browser }) => {

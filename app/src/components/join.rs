@@ -313,7 +313,7 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
         match latest.claim {
             ClaimView::Spinning => {
                 let text = match &prize {
-                    Some(prize) => format!("Drawing the {prize}. Eyes on the big screen."),
+                    Some(prize) => format!("Now drawing: {prize}. Eyes on the big screen."),
                     None => "Eyes on the big screen.".into(),
                 };
                 view! { <Card class="drawing" big="Drawing…".into() text/> }.into_any()
@@ -376,7 +376,7 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
                 {format!("You missed {prize}: it was drawn again because it was not claimed in time.")}
             </p>
         })}
-        <div class="leave">
+        <div class="leave" class:hidden=move || phone.ended.get()>
             {move || if confirm_leave.get() {
                 view! {
                     <p>"Leave the raffle? You cannot win after leaving."</p>

@@ -39,6 +39,10 @@ pub(super) fn Stage(host: Host) -> impl IntoView {
     view! {
         <section class="stage" aria-live="polite">
             {move || match current() {
+                // Over is over: no claim to wait for and nothing to redraw.
+                _ if host.board.with(|b| b.ended) => view! {
+                    <p class="stage-idle">"The raffle has ended. Thank you, everyone!"</p>
+                }.into_any(),
                 None => view! {
                     <p class="stage-idle">{move || if host.total.get() == 0 { "Waiting for players…" } else { "Ready when you are." }}</p>
                 }.into_any(),

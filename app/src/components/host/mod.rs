@@ -184,7 +184,7 @@ pub fn HostPage() -> impl IntoView {
                         <li>
                             <span>{player.name.clone()}</span>
                             <button class="link-button" aria-label=format!("Remove {}", player.name)
-                                disabled=move || !host.ready.get()
+                                disabled=move || !host.ready.get() || host.board.with(|b| b.ended)
                                 on:click=move |_| host.send(ClientMsg::RemovePlayer { player: player.id })>
                                 "Remove"
                             </button>

@@ -4,6 +4,8 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$RAFFLER_ROOT"
+# A test run builds once: incremental caches would only double the disk it needs.
+export CARGO_INCREMENTAL=0
 
 if [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for Playwright"

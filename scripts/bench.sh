@@ -10,10 +10,14 @@ cd "$root"
 cargo build --release -p server -p loadgen
 ulimit -n "$(ulimit -Hn)"   # each process may hold at most this many open files
 
+# A fresh database on the same disk: every join and draw is on disk before it is announced,
+# as in production.
+data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-bench.XXXXXX")"
 RAFFLER_LISTEN=127.0.0.1:3100 RAFFLER_PUBLIC_URL=http://127.0.0.1:3100 RAFFLER_SPIN_MS=0 \
+  RAFFLER_DATABASE="$data/raffler.db" \
   RUST_LOG=warn target/release/server > "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 1 100); do
   (exec 3<>/dev/tcp/127.0.0.1/3100) 2>/dev/null && break
   sleep 0.1

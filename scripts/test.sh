@@ -50,4 +50,8 @@ if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
 fi
 # A short spin keeps the tests quick while still exercising the reveal timing. Every test
 # starts its raffle from this one address, so the per-address raffle limit is raised.
-RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 cargo leptos end-to-end --release
+# Its raffles go to a database of their own, not to the data/ of a raffler run by hand.
+e2e_data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-e2e.XXXXXX")"
+trap 'rm -rf "$e2e_data"' EXIT
+RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 RAFFLER_DATABASE="$e2e_data/raffler.db" \
+  cargo leptos end-to-end --release

@@ -270,6 +270,8 @@ pub enum ErrorCode {
     MalformedFrame,
     UnknownMessage,
     FrameTooLarge,
+    /// The server could not write the change to its database, so nothing changed.
+    NotSaved,
 }
 
 /// The part of the page an error belongs next to.

@@ -19,6 +19,8 @@ pub enum LinkState {
     Connecting,
     Open,
     Reconnecting,
+    /// The server said it is restarting (close code 1012): nothing is wrong, it will be back.
+    Restarting,
 }
 
 /// Sends messages to the server; cheap to clone. A message sent while the link is down goes
@@ -74,13 +76,15 @@ mod link {
     use super::{ClientMsg, LinkState, ServerMsg};
     use futures::channel::mpsc::UnboundedReceiver;
     use futures::{FutureExt, SinkExt, StreamExt};
-    use gloo_net::websocket::{futures::WebSocket, Message};
+    use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
     use gloo_timers::future::TimeoutFuture;
     use std::{cell::Cell, rc::Rc};
 
     const FIRST_RETRY_MS: f64 = 250.0;
     const MAX_RETRY_MS: f64 = 5_000.0;
     const CONNECT_TIMEOUT_MS: u32 = 10_000;
+    /// The close code a server sends when it shuts down to restart (RFC 6455 section 7.4.1).
+    const SERVICE_RESTART: u16 = 1012;
 
     pub async fn run(
         hello: Box<dyn Fn() -> Option<ClientMsg>>,
@@ -91,8 +95,12 @@ mod link {
         last_heard: Rc<Cell<f64>>,
     ) {
         let mut failures = 0u32;
+        // Set by a "restarting" close, until the server answers again.
+        let mut restarting = false;
+        let down =
+            |restarting: bool| if restarting { LinkState::Restarting } else { LinkState::Reconnecting };
         loop {
-            on_link(if failures == 0 { LinkState::Connecting } else { LinkState::Reconnecting });
+            on_link(if failures == 0 && !restarting { LinkState::Connecting } else { down(restarting) });
             if let Ok(ws) = WebSocket::open(&socket_url()) {
                 let (mut write, mut read) = ws.split();
                 // Sending the hello waits for the socket to open. A socket closed before it
@@ -105,6 +113,7 @@ mod link {
                     _ = kicks.next() => false,
                 };
                 if greeted {
+                    restarting = false;
                     on_link(LinkState::Open);
                     loop {
                         futures::select! {
@@ -126,6 +135,12 @@ mod link {
                                     }
                                 }
                                 Some(Ok(Message::Bytes(_))) => {}
+                                Some(Err(WebSocketError::ConnectionClose(close))) if close.code == SERVICE_RESTART => {
+                                    // Start the backoff afresh: the server is back in a second or two.
+                                    restarting = true;
+                                    failures = 0;
+                                    break;
+                                }
                                 _ => break,
                             },
                             msg = outgoing.next() => match msg {
@@ -139,7 +154,7 @@ mod link {
                 }
             }
             failures += 1;
-            on_link(LinkState::Reconnecting);
+            on_link(down(restarting));
             // Full jitter on an exponential backoff, so a room of phones does not return in step.
             let ceiling = (FIRST_RETRY_MS * 2f64.powi(failures as i32 - 1)).min(MAX_RETRY_MS);
             let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "raffler", version, about = "A real-time raffle for meetups and conferences.")]
@@ -15,6 +16,19 @@ pub struct Config {
     /// or a tunnel. Default: http://<this machine's LAN address>:<port>.
     #[arg(long, env = "RAFFLER_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// The SQLite file that keeps every raffle across restarts (created, with its folder, if
+    /// missing). Back it up with `sqlite3 <file> ".backup <copy>"`, even while running.
+    #[arg(long, env = "RAFFLER_DATABASE", default_value = "data/raffler.db")]
+    pub database: PathBuf,
+
+    /// A raffle with no activity for this many hours is ended and closed.
+    #[arg(long, env = "RAFFLER_IDLE_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_hours: u64,
+
+    /// Closed raffles (ended, or idle) are deleted from the database this many days later.
+    #[arg(long, env = "RAFFLER_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: u64,
 
     /// How long the names spin before a winner is revealed, in milliseconds (0 = at once).
     #[arg(long, env = "RAFFLER_SPIN_MS", default_value_t = 3_000)]

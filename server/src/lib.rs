@@ -9,17 +9,23 @@
 //! - `qr`: the QR code that opens the join page.
 //! - `guards`: rate limits, connections per address, the Origin check.
 //! - `headers`: the security headers, with a per-page CSP nonce.
+//! - [`store`]: every raffle event in SQLite, written before it is announced.
+//! - `metrics` and `ops`: `/metrics`, `/healthz`, and the purge of old raffles.
 //!
-//! Tests call [`run`] with a listener on port 0.
+//! [`Server::open`] opens the database and rebuilds the open raffles; [`Server::serve`] serves
+//! them until shutdown. Tests call [`run`] with a listener on port 0.
 
 pub mod config;
 mod guards;
 mod headers;
 mod hub;
+mod metrics;
+mod ops;
 mod outbox;
 mod qr;
 mod raffle_task;
 mod socket;
+pub mod store;
 mod views;
 
 pub use guards::Limits;
@@ -30,10 +36,17 @@ use guards::Guards;
 use hub::Hub;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use metrics::Metrics;
+use raffle_task::TaskEnv;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+use store::{Opened, Store, StoreError};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Everything [`run`] needs, resolved (no defaults left to guess).
 #[derive(Debug, Clone)]
@@ -46,6 +59,12 @@ pub struct Settings {
     pub heartbeat: std::time::Duration,
     pub limits: Limits,
     pub leptos: LeptosOptions,
+    /// The SQLite file that holds every raffle; created with its folder if missing.
+    pub database: PathBuf,
+    /// A raffle with no event for this long is ended and closed.
+    pub idle: Duration,
+    /// Closed raffles are deleted from the database this long after they closed.
+    pub retention: Duration,
 }
 
 impl Settings {
@@ -68,6 +87,9 @@ impl Settings {
                 allowed_origins: config.allowed_origins.clone(),
             },
             leptos,
+            database: config.database.clone(),
+            idle: Duration::from_secs(config.idle_hours.saturating_mul(3_600)),
+            retention: Duration::from_secs(config.retention_days.saturating_mul(86_400)),
         }
     }
 }
@@ -77,9 +99,15 @@ struct AppState {
     leptos: LeptosOptions,
     hub: Hub,
     guards: Arc<Guards>,
+    store: Store,
+    metrics: Arc<Metrics>,
+    /// Cancelled at shutdown: every session closes with "server restarting".
+    stop: CancellationToken,
+    /// Sessions and raffle tasks, waited for at shutdown.
+    tasks: TaskTracker,
     public_url: String,
     max_frame_bytes: usize,
-    heartbeat: std::time::Duration,
+    heartbeat: Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -88,33 +116,111 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// Serves Raffler on `listener` until `shutdown` completes.
+/// How long shutdown waits for sessions to say goodbye and raffle tasks to finish a write.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// A server with its database open and its raffles rebuilt, not yet listening.
+pub struct Server {
+    settings: Settings,
+    opened: Opened,
+    metrics: Arc<Metrics>,
+}
+
+impl Server {
+    /// Opens (or creates) the database and reads back every open raffle. Fails, touching
+    /// nothing, when the database cannot be read or is in use.
+    pub fn open(settings: Settings) -> Result<Self, StoreError> {
+        if let Some(folder) = settings.database.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(|_| StoreError::CannotOpen)?;
+        }
+        let metrics = Arc::new(Metrics::default());
+        let opened = store::open(&settings.database, metrics.clone())?;
+        Ok(Self { settings, opened, metrics })
+    }
+
+    /// How many open raffles the database held.
+    pub fn raffles_restored(&self) -> usize {
+        self.opened.open_raffles.len()
+    }
+
+    /// Serves until `shutdown` completes, then closes every connection with "server
+    /// restarting" (1012), lets the raffle tasks finish and closes the database.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Server { settings, opened, metrics } = self;
+        let stop = CancellationToken::new();
+        let tasks = TaskTracker::new();
+        let store = opened.store.clone();
+        let env = TaskEnv {
+            store: store.clone(),
+            metrics: metrics.clone(),
+            stop: stop.clone(),
+            tasks: tasks.clone(),
+            idle: settings.idle,
+        };
+        let hub = Hub::new(
+            settings.raffle,
+            settings.public_url.clone(),
+            settings.limits.max_raffles,
+            env,
+            opened.open_raffles,
+            opened.taken_codes,
+        );
+        tasks.spawn(ops::purge_old_raffles(store.clone(), hub.clone(), settings.retention, stop.clone()));
+        let state = AppState {
+            leptos: settings.leptos.clone(),
+            hub,
+            guards: Arc::new(Guards::new(settings.limits.clone())),
+            store: store.clone(),
+            metrics,
+            stop: stop.clone(),
+            tasks: tasks.clone(),
+            public_url: settings.public_url.clone(),
+            max_frame_bytes: settings.max_frame_bytes,
+            heartbeat: settings.heartbeat,
+        };
+        let app = router(state);
+        let signal = stop.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: telling every screen, then closing the database");
+            signal.cancel();
+        });
+        // Client addresses feed the per-address limits.
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop.clone().cancelled_owned())
+            .await;
+        tasks.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait()).await.is_err() {
+            tracing::warn!("some connections did not close in time; their events are on disk anyway");
+        }
+        store.stop().await;
+        served
+    }
+}
+
+/// Opens the database in `settings` and serves on `listener` until `shutdown` completes.
 pub async fn run(
     listener: TcpListener,
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(settings);
-    // Client addresses feed the per-address limits.
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+) -> anyhow::Result<()> {
+    let server = tokio::task::spawn_blocking(move || Server::open(settings)).await??;
+    server.serve(listener, shutdown).await?;
+    Ok(())
 }
 
-fn router(settings: Settings) -> Router {
-    let state = AppState {
-        leptos: settings.leptos.clone(),
-        hub: Hub::new(settings.raffle, settings.public_url.clone(), settings.limits.max_raffles),
-        guards: Arc::new(Guards::new(settings.limits.clone())),
-        public_url: settings.public_url.clone(),
-        max_frame_bytes: settings.max_frame_bytes,
-        heartbeat: settings.heartbeat,
-    };
+fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let csp = headers::page_csp_context(&state.leptos);
     Router::new()
         .route("/ws", get(socket::upgrade))
         .route("/raffles/{code}/qr.svg", get(qr::join_qr_svg))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
         .leptos_routes_with_context(&state, routes, csp.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())

@@ -1,8 +1,9 @@
-//! The raffler binary: read settings, bind, print where to go, serve until Ctrl-C.
+//! The raffler binary: read settings, open the database, bind, print where to go, serve until
+//! Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use clap::Parser;
-use server::{config::Config, Settings};
+use server::{config::Config, Server, Settings};
 use std::net::{IpAddr, SocketAddr};
 
 #[tokio::main]
@@ -19,19 +20,26 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen} (set RAFFLER_LISTEN or --listen)"))?;
     let port = listener.local_addr()?.port();
     let public_url = config.public_url.clone().unwrap_or_else(|| lan_url(listen, port));
-    let leptos = leptos::config::get_configuration(None)
+    // Run outside cargo-leptos (e.g. `cargo run`): assets are where cargo-leptos puts them.
+    let leptos = std::env::var_os("LEPTOS_OUTPUT_NAME")
+        .and_then(|_| leptos::config::get_configuration(None).ok())
         .map(|conf| conf.leptos_options)
-        // Run outside cargo-leptos (e.g. `cargo run`): assets are where cargo-leptos puts them.
-        .unwrap_or_else(|_| leptos::config::LeptosOptions::builder().output_name("raffler").build());
+        .unwrap_or_else(|| leptos::config::LeptosOptions::builder().output_name("raffler").build());
+
+    let settings = Settings::from_config(&config, public_url.clone(), leptos);
+    let database = settings.database.clone();
+    let server = tokio::task::spawn_blocking(move || Server::open(settings))
+        .await?
+        .with_context(|| format!("cannot use the database {}", database.display()))?;
 
     println!();
     println!("  Raffler is running.");
     println!("  Host screen (this machine): http://localhost:{port}/");
     println!("  Phones join at:             {}/join", public_url.trim_end_matches('/'));
+    println!("  Raffles are kept in:        {} ({} open)", database.display(), server.raffles_restored());
     println!();
 
-    let settings = Settings::from_config(&config, public_url, leptos);
-    server::run(listener, settings, shutdown_signal()).await?;
+    server.serve(listener, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -62,9 +70,19 @@ fn lan_url(listen: SocketAddr, port: u16) -> String {
     }
 }
 
+/// Ctrl-C or SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes send).
 async fn shutdown_signal() {
-    // If the handler cannot be installed, run until killed rather than stop at once.
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            // If the handler cannot be installed, run until killed rather than stop at once.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
     }
 }

@@ -1,10 +1,17 @@
 //! One task per raffle: the only owner of its [`Raffle`]. Sessions send it requests over a
 //! bounded channel; it answers the asker, and fans events out to the hosts and the phones as
 //! frames serialized once and shared by every connection.
+//!
+//! Nothing is announced before it is on disk. The task takes every request waiting in its inbox,
+//! runs them through the raffle, writes the resulting events in one go, and only then answers
+//! and broadcasts ("staged", then "delivered"). If the write fails, the raffle is rebuilt from
+//! the events that are on disk and every asker is told that nothing changed.
 
+use crate::metrics::Metrics;
+use crate::store::{SavedRaffle, Store, StoreError};
 use crate::views;
 use app::protocol::{ErrorCode, Field, PlayerView, ServerMsg};
-use app::raffle::{Actor, Command, Event, EventKind, Millis, PlayerId, Raffle, Settings, Token};
+use app::raffle::{Actor, Command, Event, EventKind, Millis, PlayerId, Raffle, Rejected, Settings, Token};
 use axum::extract::ws::Utf8Bytes;
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
@@ -13,17 +20,26 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use crate::outbox::Outbox;
 pub type ConnId = u64;
 
 /// How many requests may wait for a raffle before senders wait their turn.
 const INBOX: usize = 1_024;
+/// The most requests staged for one database write.
+const MAX_STAGED: usize = 1_024;
 /// The host's list of names is updated at most this often, however fast people join.
 const HOST_BATCH: Duration = Duration::from_millis(100);
 /// A returning phone that missed more than this many messages gets a snapshot instead; it also
 /// keeps a replay well inside the phone's outbox.
 const MAX_REPLAY: usize = 32;
+/// An ended raffle stays reachable this long (at most the idle time), so that phones waking up
+/// late learn that it ended rather than that it never existed.
+const ENDED_GRACE: Duration = Duration::from_secs(60 * 60);
+/// After a failed write, a reveal or a close is tried again this much later.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 pub struct Request {
     pub conn: ConnId,
@@ -40,6 +56,18 @@ pub enum RequestKind {
     Command(Command),
     /// The connection closed. Its player stays in the raffle.
     Disconnected,
+}
+
+/// What every raffle task shares with the server.
+#[derive(Clone)]
+pub struct TaskEnv {
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    /// Cancelled when the server shuts down: tasks stop where they are (all they said is on disk).
+    pub stop: CancellationToken,
+    pub tasks: TaskTracker,
+    /// A raffle with no event for this long is ended and closed.
+    pub idle: Duration,
 }
 
 #[derive(Clone)]
@@ -70,30 +98,87 @@ pub struct Start {
     pub host: Outbox,
 }
 
-pub fn spawn(start: Start) -> RaffleHandle {
-    let (tx, rx) = mpsc::channel(INBOX);
-    let ended = Arc::new(AtomicBool::new(false));
+/// Called once when the task closes its raffle for good (ended or idle), not at shutdown.
+pub type OnClose = Box<dyn FnOnce() + Send>;
+
+/// Starts a new raffle. Its host hears `raffle_started` once the raffle is on disk.
+pub fn spawn(start: Start, env: TaskEnv, on_close: OnClose) -> RaffleHandle {
     let (raffle, first) =
         Raffle::new(start.settings, now(), start.host_token.clone(), Box::new(StdRng::from_os_rng()));
-    let mut task = RaffleTask {
+    let new_host = NewHost { first, token: start.host_token, conn: start.host_conn, outbox: start.host };
+    launch(raffle, Vec::new(), start.code, start.join_url, env, on_close, Some(new_host))
+}
+
+/// Runs a raffle the database held when the server started, rebuilt from its events.
+pub fn restore(
+    saved: SavedRaffle,
+    join_url: String,
+    settings: Settings,
+    env: TaskEnv,
+    on_close: OnClose,
+) -> RaffleHandle {
+    let raffle = Raffle::replay(settings, &saved.events, Box::new(StdRng::from_os_rng()));
+    launch(raffle, saved.events, saved.code, join_url, env, on_close, None)
+}
+
+fn launch(
+    raffle: Raffle,
+    log: Vec<Event>,
+    code: String,
+    join_url: String,
+    env: TaskEnv,
+    on_close: OnClose,
+    new_host: Option<NewHost>,
+) -> RaffleHandle {
+    let (tx, rx) = mpsc::channel(INBOX);
+    let ended = Arc::new(AtomicBool::new(raffle.has_ended()));
+    env.metrics.raffles_open.inc();
+    let task = RaffleTask {
         raffle,
-        log: vec![first],
-        qr_svg_url: format!("/raffles/{}/qr.svg", start.code),
-        code: start.code,
-        join_url: start.join_url,
+        log,
+        qr_svg_url: format!("/raffles/{code}/qr.svg"),
+        code,
+        join_url,
         hosts: HashMap::new(),
         phones: HashMap::new(),
         connected: HashMap::new(),
         batch: HostBatch::default(),
         ended: ended.clone(),
+        retry_at: None,
+        env: env.clone(),
+        on_close: Some(on_close),
     };
-    send_to(
-        &start.host,
-        &ServerMsg::RaffleStarted { code: task.code.clone(), host_token: start.host_token.expose().into() },
-    );
-    task.attach_host(start.host_conn, start.host);
-    tokio::spawn(task.run(rx));
+    env.tasks.spawn(task.run(rx, new_host));
     RaffleHandle { tx, ended }
+}
+
+/// The host who started a raffle, waiting for its first event to be saved.
+struct NewHost {
+    first: Event,
+    token: Token,
+    conn: ConnId,
+    outbox: Outbox,
+}
+
+/// A request run through the raffle whose events are not on disk yet: nobody has been told.
+enum Staged {
+    Joined { conn: ConnId, outbox: Outbox, done: oneshot::Sender<bool>, token: Token, events: Vec<Event> },
+    Changed { conn: ConnId, outbox: Outbox, events: Vec<Event>, repeated: bool },
+    Refused { outbox: Outbox, why: Rejected, done: Option<oneshot::Sender<bool>> },
+    Revealed { events: Vec<Event> },
+    Closed { events: Vec<Event> },
+}
+
+impl Staged {
+    fn events(&self) -> &[Event] {
+        match self {
+            Staged::Joined { events, .. }
+            | Staged::Changed { events, .. }
+            | Staged::Revealed { events }
+            | Staged::Closed { events } => events,
+            Staged::Refused { .. } => &[],
+        }
+    }
 }
 
 /// Changes to the host's player list not sent yet: coalesced so that 1,000 joins a second
@@ -119,40 +204,227 @@ struct RaffleTask {
     connected: HashMap<PlayerId, u32>,
     batch: HostBatch,
     ended: Arc<AtomicBool>,
+    /// After a failed write: no reveal or close is tried before this.
+    retry_at: Option<Instant>,
+    env: TaskEnv,
+    on_close: Option<OnClose>,
 }
 
 impl RaffleTask {
-    async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
+    async fn run(mut self, mut rx: mpsc::Receiver<Request>, new_host: Option<NewHost>) {
+        if let Some(host) = new_host {
+            if !self.announce_start(host).await {
+                self.close_for_good();
+                self.env.metrics.raffles_open.dec();
+                return;
+            }
+        }
         loop {
             let reveal = self.raffle.poll_timeout().map(|at| Instant::now() + millis_until(at));
-            let wake = [reveal, self.batch.flush_at].into_iter().flatten().min();
+            let close = Some(Instant::now() + millis_until(self.close_at()));
+            let due =
+                [reveal, close].into_iter().flatten().min().map(|at| at.max(self.retry_at.unwrap_or(at)));
+            let wake = [due, self.batch.flush_at].into_iter().flatten().min();
             tokio::select! {
-                request = rx.recv() => match request {
-                    Some(request) => self.on_request(request),
-                    None => break,
-                },
+                biased;
+                () = self.env.stop.cancelled() => break,
+                request = rx.recv() => {
+                    let Some(first) = request else { break };
+                    let mut requests = vec![first];
+                    while requests.len() < MAX_STAGED {
+                        let Ok(request) = rx.try_recv() else { break };
+                        requests.push(request);
+                    }
+                    self.on_requests(requests).await;
+                }
                 () = sleep_until_or_never(wake) => {
-                    let events = self.raffle.handle_timeout(now());
-                    self.publish(events);
                     if self.batch.flush_at.is_some_and(|at| at <= Instant::now()) {
                         self.flush_host_batch();
                     }
+                    if self.retry_at.is_some_and(|at| at > Instant::now()) {
+                        continue;
+                    }
+                    self.retry_at = None;
+                    let events = self.raffle.handle_timeout(now());
+                    if !events.is_empty() {
+                        self.commit(vec![Staged::Revealed { events }]).await;
+                    }
+                    if now() >= self.close_at() && self.close().await {
+                        break;
+                    }
+                }
+            }
+        }
+        self.env.metrics.raffles_open.dec();
+    }
+
+    /// Saves a new raffle's first event, then tells its host the code and token.
+    async fn announce_start(&mut self, host: NewHost) -> bool {
+        if let Err(err) = self.env.store.append(&self.code, [&host.first]).await {
+            tracing::error!(code = self.code, %err, "could not save a new raffle");
+            let msg = format!("The raffle could not be started: the server cannot save it ({err}).");
+            send_to(&host.outbox, &ServerMsg::error(ErrorCode::NotSaved, None, msg));
+            return false;
+        }
+        self.log.push(host.first);
+        tracing::info!(code = self.code, "raffle started");
+        let started =
+            ServerMsg::RaffleStarted { code: self.code.clone(), host_token: host.token.expose().into() };
+        send_to(&host.outbox, &started);
+        self.attach_host(host.conn, host.outbox);
+        true
+    }
+
+    /// When the raffle closes unless something happens: some time after its last event.
+    fn close_at(&self) -> Millis {
+        let last = self.log.last().map_or(Millis(0), |e| e.at);
+        let wait = if self.raffle.has_ended() { ENDED_GRACE.min(self.env.idle) } else { self.env.idle };
+        last.plus(Millis(wait.as_millis() as u64))
+    }
+
+    /// Ends the raffle if it has not ended (every screen is told), then marks it closed: it is
+    /// not loaded again. `false` if that could not be saved; it is tried again later.
+    async fn close(&mut self) -> bool {
+        if !self.raffle.has_ended() {
+            tracing::info!(code = self.code, "ending a raffle that has been idle too long");
+            let events = self.raffle.handle(now(), Actor::Host, Command::End).unwrap_or_default();
+            self.commit(vec![Staged::Closed { events }]).await;
+            if !self.raffle.has_ended() {
+                return false;
+            }
+        }
+        if let Err(err) = self.env.store.close(&self.code, now().0).await {
+            tracing::error!(code = self.code, %err, "could not close a raffle; will try again");
+            self.retry_at = Some(Instant::now() + RETRY_AFTER);
+            return false;
+        }
+        tracing::info!(code = self.code, "raffle closed");
+        self.close_for_good();
+        true
+    }
+
+    fn close_for_good(&mut self) {
+        if let Some(on_close) = self.on_close.take() {
+            on_close();
+        }
+    }
+
+    async fn on_requests(&mut self, requests: Vec<Request>) {
+        let mut staged = Vec::new();
+        for Request { conn, outbox, kind } in requests {
+            match kind {
+                RequestKind::Join { name, done } => staged.push(self.stage_join(conn, outbox, name, done)),
+                RequestKind::Command(command) => staged.push(self.stage_command(conn, outbox, command)),
+                RequestKind::Resume { token, last_seq, done } => {
+                    // A returning screen is shown the raffle as it is on disk, never ahead of it.
+                    self.commit(std::mem::take(&mut staged)).await;
+                    let _ = done.send(self.resume(conn, outbox, &Token::new(token), last_seq));
+                }
+                RequestKind::Disconnected => self.detach(conn),
+            }
+        }
+        self.commit(staged).await;
+    }
+
+    fn stage_join(
+        &mut self,
+        conn: ConnId,
+        outbox: Outbox,
+        name: String,
+        done: oneshot::Sender<bool>,
+    ) -> Staged {
+        let token = crate::hub::new_token();
+        let command = Command::Join { name, token: token.clone() };
+        match self.raffle.handle(now(), self.actor(conn), command) {
+            Ok(events) => Staged::Joined { conn, outbox, done, token, events },
+            Err(why) => Staged::Refused { outbox, why, done: Some(done) },
+        }
+    }
+
+    fn stage_command(&mut self, conn: ConnId, outbox: Outbox, command: Command) -> Staged {
+        let repeatable = matches!(command, Command::Draw { .. } | Command::Redraw { .. });
+        match self.raffle.handle(now(), self.actor(conn), command) {
+            // The same draw asked again: the first result is the answer.
+            Ok(events) => Staged::Changed { conn, outbox, repeated: events.is_empty() && repeatable, events },
+            Err(why) => Staged::Refused { outbox, why, done: None },
+        }
+    }
+
+    /// Writes the staged events, then tells everyone; or, if the write fails, takes them back.
+    async fn commit(&mut self, staged: Vec<Staged>) {
+        if staged.is_empty() {
+            return;
+        }
+        let events = staged.iter().flat_map(Staged::events);
+        if staged.iter().any(|s| !s.events().is_empty()) {
+            if let Err(err) = self.env.store.append(&self.code, events).await {
+                return self.take_back(staged, err);
+            }
+        }
+        for s in staged {
+            self.deliver(s);
+        }
+    }
+
+    fn deliver(&mut self, staged: Staged) {
+        match staged {
+            Staged::Joined { conn, outbox, done, token, events } => {
+                let Some(EventKind::PlayerJoined { player, .. }) = events.first().map(|e| &e.kind) else {
+                    unreachable!("a join that succeeds reports the player")
+                };
+                let player = *player;
+                let you = views::player_view(self.raffle.player(player).expect("just joined"));
+                let seq = events.last().map_or(0, |e| e.seq);
+                let token = token.expose().to_owned();
+                send_to(&outbox, &ServerMsg::Joined { seq, code: self.code.clone(), token, you });
+                self.attach_phone(conn, outbox, player);
+                self.publish(events);
+                let _ = done.send(true);
+            }
+            Staged::Changed { outbox, repeated: true, .. } => send_to(&outbox, &self.board_msg()),
+            Staged::Changed { events, .. } | Staged::Revealed { events } | Staged::Closed { events } => {
+                self.publish(events)
+            }
+            Staged::Refused { outbox, why, done } => {
+                send_to(&outbox, &ServerMsg::rejected(&why));
+                if let Some(done) = done {
+                    let _ = done.send(false);
                 }
             }
         }
     }
 
-    fn on_request(&mut self, Request { conn, outbox, kind }: Request) {
-        match kind {
-            RequestKind::Join { name, done } => {
-                let _ = done.send(self.join(conn, outbox, name));
+    /// The staged events could not be saved: back to the raffle as it is on disk, and everyone
+    /// who asked (and the host, whoever asked) hears that nothing changed.
+    fn take_back(&mut self, staged: Vec<Staged>, err: StoreError) {
+        tracing::error!(code = self.code, %err, "could not save a raffle's events; nothing was announced");
+        self.raffle = Raffle::replay(self.raffle.settings(), &self.log, Box::new(StdRng::from_os_rng()));
+        self.retry_at = Some(Instant::now() + RETRY_AFTER);
+        let msg = ServerMsg::error(
+            ErrorCode::NotSaved,
+            None,
+            format!("The server could not save that, so nothing changed: {err}. Tell the organizer."),
+        );
+        for s in staged {
+            match s {
+                Staged::Joined { outbox, done, .. } => {
+                    send_to(&outbox, &msg);
+                    let _ = done.send(false);
+                }
+                Staged::Changed { conn, outbox, .. } if !self.hosts.contains_key(&conn) => {
+                    send_to(&outbox, &msg)
+                }
+                Staged::Refused { outbox, why, done } => {
+                    send_to(&outbox, &ServerMsg::rejected(&why));
+                    if let Some(done) = done {
+                        let _ = done.send(false);
+                    }
+                }
+                Staged::Changed { .. } | Staged::Revealed { .. } | Staged::Closed { .. } => {}
             }
-            RequestKind::Resume { token, last_seq, done } => {
-                let _ = done.send(self.resume(conn, outbox, &Token::new(token), last_seq));
-            }
-            RequestKind::Command(command) => self.command(conn, outbox, command),
-            RequestKind::Disconnected => self.detach(conn),
         }
+        let frame = frame(&msg);
+        self.hosts.retain(|_, outbox| outbox.send(frame.clone()));
     }
 
     fn actor(&self, conn: ConnId) -> Actor {
@@ -162,29 +434,6 @@ impl RaffleTask {
             Actor::Player(*player)
         } else {
             Actor::Guest
-        }
-    }
-
-    fn join(&mut self, conn: ConnId, outbox: Outbox, name: String) -> bool {
-        let token = crate::hub::new_token();
-        let command = Command::Join { name, token: token.clone() };
-        match self.raffle.handle(now(), self.actor(conn), command) {
-            Ok(events) => {
-                let Some(EventKind::PlayerJoined { player, .. }) = events.first().map(|e| &e.kind) else {
-                    unreachable!("a join that succeeds reports the player")
-                };
-                let you = views::player_view(self.raffle.player(*player).expect("just joined"));
-                let seq = events.last().map_or(0, |e| e.seq);
-                let token = token.expose().to_owned();
-                send_to(&outbox, &ServerMsg::Joined { seq, code: self.code.clone(), token, you });
-                self.attach_phone(conn, outbox, *player);
-                self.publish(events);
-                true
-            }
-            Err(why) => {
-                send_to(&outbox, &ServerMsg::rejected(&why));
-                false
-            }
         }
     }
 
@@ -237,16 +486,6 @@ impl RaffleTask {
         }
     }
 
-    fn command(&mut self, conn: ConnId, outbox: Outbox, command: Command) {
-        let repeatable = matches!(command, Command::Draw { .. } | Command::Redraw { .. });
-        match self.raffle.handle(now(), self.actor(conn), command) {
-            // The same draw asked again: the first result is the answer.
-            Ok(events) if events.is_empty() && repeatable => send_to(&outbox, &self.board_msg()),
-            Ok(events) => self.publish(events),
-            Err(why) => send_to(&outbox, &ServerMsg::rejected(&why)),
-        }
-    }
-
     fn attach_host(&mut self, conn: ConnId, outbox: Outbox) {
         self.flush_host_batch();
         let msg = ServerMsg::HostSnapshot {
@@ -295,6 +534,7 @@ impl RaffleTask {
                 EventKind::PlayerJoined { player, .. } => {
                     let player = self.raffle.player(*player).expect("joined players exist");
                     self.batch.joined.push(views::player_view(player));
+                    self.env.metrics.players_joined.inc();
                     self.presence_changed();
                 }
                 EventKind::PlayerLeft { player } => {
@@ -316,7 +556,11 @@ impl RaffleTask {
                 _ => {}
             }
             if let Some(msg) = views::public_message(&self.raffle, &event, now) {
+                let started = Instant::now();
                 self.broadcast(&msg);
+                if matches!(event.kind, EventKind::WinnerDrawn { .. }) {
+                    self.env.metrics.draw_fanout_seconds.observe(started.elapsed().as_secs_f64());
+                }
             }
             self.log.push(event);
         }

@@ -4,6 +4,7 @@
 //! without a close frame, and only a missing answer tells.
 
 use crate::guards::{frame_limiter, ConnectionTicket};
+use crate::metrics::Metrics;
 use crate::outbox::{outbox, Outbox, OutboxReceiver, Outgoing};
 use crate::raffle_task::{ConnId, RaffleHandle, Request, RequestKind};
 use crate::AppState;
@@ -41,6 +42,7 @@ mod close_code {
     pub const INVALID_PAYLOAD: u16 = 1007;
     pub const POLICY_VIOLATION: u16 = 1008;
     pub const MESSAGE_TOO_BIG: u16 = 1009;
+    pub const SERVICE_RESTART: u16 = 1012;
     pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
@@ -64,19 +66,35 @@ pub async fn upgrade(
     // beyond, the socket layer refuses them and the connection closes with 1009.
     let hard_limit = state.max_frame_bytes.saturating_mul(16);
     let ip = peer.ip();
-    ws.read_buffer_size(READ_BUFFER)
-        .max_message_size(hard_limit)
-        .max_frame_size(hard_limit)
-        .on_upgrade(move |socket| serve(socket, state, ip))
+    ws.read_buffer_size(READ_BUFFER).max_message_size(hard_limit).max_frame_size(hard_limit).on_upgrade(
+        move |socket| {
+            let tasks = state.tasks.clone();
+            tasks.track_future(serve(socket, state, ip))
+        },
+    )
 }
 
 async fn serve(socket: WebSocket, state: AppState, ip: IpAddr) {
+    state.metrics.connections_open.inc();
+    let metrics = state.metrics.clone();
+    serve_connection(socket, state, ip).await;
+    metrics.connections_open.dec();
+}
+
+async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (sink, mut stream) = socket.split();
     let (outbox, rx) = outbox(OUTBOX_FRAMES);
     let started = Instant::now();
     let last_heard = Arc::new(AtomicU64::new(0));
-    let mut writer = tokio::spawn(write_frames(sink, rx, state.heartbeat, started, last_heard.clone()));
+    let mut writer = tokio::spawn(write_frames(
+        sink,
+        rx,
+        state.heartbeat,
+        started,
+        last_heard.clone(),
+        state.metrics.clone(),
+    ));
     // Over the per-address limit: say so on the page, then close; the browser retries later.
     let Some(ticket) = state.guards.connect(ip) else {
         let msg = "Too many connections from your network right now. Retrying shortly.";
@@ -86,6 +104,7 @@ async fn serve(socket: WebSocket, state: AppState, ip: IpAddr) {
         return;
     };
     let frames_per_second = state.guards.limits().frames_per_second;
+    let stop = state.stop.clone();
     let mut session = Session {
         conn,
         ip,
@@ -98,6 +117,11 @@ async fn serve(socket: WebSocket, state: AppState, ip: IpAddr) {
     };
     tokio::select! {
         _ = &mut writer => {}
+        () = stop.cancelled() => {
+            // Every event is on disk: the screen reconnects once the server is back, quietly.
+            session.outbox.close(close_code::SERVICE_RESTART, "server restarting");
+            let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
+        }
         end = session.read_frames(&mut stream, started, &last_heard) => {
             if let Some((code, reason)) = end {
                 session.outbox.close(code, reason);
@@ -128,12 +152,18 @@ async fn write_frames(
     heartbeat: Duration,
     started: Instant,
     last_heard: Arc<AtomicU64>,
+    metrics: Arc<Metrics>,
 ) {
     let mut ticker = tokio::time::interval_at(started + heartbeat, heartbeat);
     loop {
         tokio::select! {
             item = rx.frames.recv() => match item {
-                Some(Outgoing::Text(frame)) => if sink.send(Message::Text(frame)).await.is_err() { return },
+                Some(Outgoing::Text(frame)) => {
+                    if sink.send(Message::Text(frame)).await.is_err() {
+                        return;
+                    }
+                    metrics.frames_out.inc();
+                }
                 Some(Outgoing::Close(code, reason)) => {
                     let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
                     return;
@@ -183,6 +213,7 @@ impl Session {
                 Err(err) => return close_for(err),
             };
             last_heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+            self.state.metrics.frames_in.inc();
             if !matches!(message, Message::Close(_) | Message::Pong(_)) && !self.within_frame_budget() {
                 if self.strikes >= FLOOD_STRIKES {
                     tracing::warn!(ip = %self.ip, "closing a connection that keeps flooding");
@@ -297,7 +328,12 @@ impl Session {
         }
         let (done, answer) = oneshot::channel();
         let request = Request { conn: self.conn, outbox: self.outbox.clone(), kind: kind(done) };
-        if handle.send(request).await && answer.await == Ok(true) {
+        if !handle.send(request).await {
+            // Closed between the look-up and now (ended long ago, or idle).
+            let msg = format!("The raffle {code} has closed.");
+            return self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
+        }
+        if answer.await == Ok(true) {
             self.raffle = Some((code, handle));
         }
     }

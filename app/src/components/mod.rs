@@ -46,6 +46,7 @@ pub fn LinkNotice(link: ReadSignal<crate::ws_client::LinkState>) -> impl IntoVie
                 LinkState::Open => "● Live",
                 LinkState::Connecting => "Connecting…",
                 LinkState::Reconnecting => "Reconnecting…",
+                LinkState::Restarting => "Server restarting, back in a moment…",
             }}
         </p>
     }

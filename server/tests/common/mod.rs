@@ -46,6 +46,9 @@ impl TestServer {
             heartbeat: Duration::from_secs(15),
             limits: server::Limits::default(),
             leptos: leptos::config::LeptosOptions::builder().output_name("raffler").build(),
+            database: fresh_database(),
+            idle: Duration::from_secs(24 * 3_600),
+            retention: Duration::from_secs(30 * 86_400),
         }
     }
 
@@ -93,6 +96,16 @@ impl TestServer {
         client.send(&resume).await;
         client
     }
+}
+
+/// A database file of its own, in a folder under target/tmp that outlives the test for a
+/// post-mortem look (`cargo clean` removes it).
+pub fn fresh_database() -> std::path::PathBuf {
+    let folder = tempfile::Builder::new()
+        .prefix("raffler-test-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("a temp folder");
+    folder.keep().join("raffler.db")
 }
 
 /// A player's connection, and what it was told when it joined.

@@ -328,13 +328,17 @@ impl Session {
         }
         let (done, answer) = oneshot::channel();
         let request = Request { conn: self.conn, outbox: self.outbox.clone(), kind: kind(done) };
-        if !handle.send(request).await {
-            // Closed between the look-up and now (ended long ago, or idle).
-            let msg = format!("The raffle {code} has closed.");
-            return self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
-        }
-        if answer.await == Ok(true) {
-            self.raffle = Some((code, handle));
+        let answer = if handle.send(request).await { answer.await.ok() } else { None };
+        match answer {
+            Some(true) => self.raffle = Some((code, handle)),
+            Some(false) => {}
+            // Shutting down: the 1012 close says all there is to say.
+            None if self.state.stop.is_cancelled() => {}
+            // The raffle closed (ended long ago, or idle) between the look-up and the answer.
+            None => {
+                let msg = format!("The raffle {code} has closed.");
+                self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
+            }
         }
     }
 

@@ -120,19 +120,9 @@ async fn a_joined_phone_cannot_join_again() {
 async fn the_qr_code_is_an_svg_for_a_running_raffle_only() {
     let server = TestServer::start().await;
     let (_host, code, _) = server.host().await;
-    let svg = http_get(server.addr, &format!("/raffles/{code}/qr.svg")).await;
-    assert!(svg.starts_with("HTTP/1.1 200"), "{svg}");
-    assert!(svg.contains("image/svg+xml") && svg.contains("<svg"));
-    let missing = http_get(server.addr, "/raffles/NOPE42/qr.svg").await;
+    let (head, svg) = server.http_get(&format!("/raffles/{code}/qr.svg")).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("image/svg+xml") && svg.contains("<svg"));
+    let (missing, _) = server.http_get("/raffles/NOPE42/qr.svg").await;
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
 }

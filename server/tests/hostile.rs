@@ -209,7 +209,7 @@ async fn capacity_limits_give_clear_answers() {
 #[tokio::test]
 async fn pages_carry_a_content_security_policy_with_a_fresh_nonce_and_the_other_headers() {
     let server = TestServer::start().await;
-    let (headers, body) = http_get(server.addr, "/").await;
+    let (headers, body) = server.http_get("/").await;
     let csp = header(&headers, "content-security-policy").expect("a CSP");
     let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce");
     assert!(
@@ -220,19 +220,8 @@ async fn pages_carry_a_content_security_policy_with_a_fresh_nonce_and_the_other_
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(header(&headers, "x-content-type-options").as_deref(), Some("nosniff"));
     assert_eq!(header(&headers, "referrer-policy").as_deref(), Some("no-referrer"));
-    let (again, _) = http_get(server.addr, "/").await;
+    let (again, _) = server.http_get("/").await;
     assert_ne!(header(&again, "content-security-policy"), Some(csp.clone()), "a nonce is used once");
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    (head.to_owned(), body.to_owned())
 }
 
 fn header(head: &str, name: &str) -> Option<String> {

@@ -64,6 +64,18 @@ impl TestServer {
         Client { ws, closed_with: None }
     }
 
+    /// A plain HTTP GET; returns the response's head and body.
+    pub async fn http_get(&self, path: &str) -> (String, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = TcpStream::connect(self.addr).await.unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr);
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        (head.to_owned(), body.to_owned())
+    }
+
     pub fn ws_url(&self) -> String {
         format!("ws://{}/ws", self.addr)
     }
@@ -136,8 +148,13 @@ impl Client {
 
     /// The next protocol message; fails the test after 5 s of silence.
     pub async fn recv(&mut self) -> ServerMsg {
+        self.recv_within(Duration::from_secs(5)).await
+    }
+
+    /// The next protocol message; fails the test after `wait` of silence.
+    pub async fn recv_within(&mut self, wait: Duration) -> ServerMsg {
         loop {
-            let next = tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await;
+            let next = tokio::time::timeout(wait, self.ws.next()).await;
             match next.expect("timed out waiting for a message") {
                 Some(Ok(Message::Text(text))) => {
                     return serde_json::from_str(text.as_str())

@@ -131,7 +131,13 @@ impl Server {
     /// nothing, when the database cannot be read or is in use.
     pub fn open(settings: Settings) -> Result<Self, StoreError> {
         if let Some(folder) = settings.database.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|_| StoreError::CannotOpen)?;
+            // The database holds every screen's token: a folder it creates is the owner's only.
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(folder)
+                .map_err(|_| StoreError::CannotOpen)?;
         }
         let metrics = Arc::new(Metrics::default());
         let opened = store::open(&settings.database, metrics.clone())?;

@@ -6,8 +6,8 @@ mod common;
 use app::protocol::{ClientMsg, PlayerView, ServerMsg};
 use common::{fresh_database, is_winner, Phone, TestServer};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 const PLAYERS: usize = 100;
@@ -16,19 +16,23 @@ const PLAYERS: usize = 100;
 struct ServerProcess {
     child: Child,
     addr: SocketAddr,
+    log: PathBuf,
 }
 
 impl ServerProcess {
     fn start(database: &Path, port: u16) -> Self {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let log = unique(database.with_extension("log"));
+        let output = std::fs::File::create(&log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_server"))
             .arg("--listen")
             .arg(addr.to_string())
             .arg("--database")
             .arg(database)
             .args(["--public-url", "http://raffle.test", "--spin-ms", "0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env("RUST_LOG", "info")
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
             .spawn()
             .expect("the server binary starts");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -36,7 +40,12 @@ impl ServerProcess {
             assert!(Instant::now() < deadline, "the server did not listen on {addr}");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Self { child, addr }
+        Self { child, addr, log }
+    }
+
+    /// Everything the server logged so far.
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap()
     }
 
     fn server(&self) -> TestServer {
@@ -66,6 +75,11 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `path`, or `path` with a number added if that is taken (a restart logs to a new file).
+fn unique(path: PathBuf) -> PathBuf {
+    (0..).map(|n| path.with_extension(format!("{n}.log"))).find(|p| !p.exists()).unwrap()
 }
 
 fn free_port() -> u16 {
@@ -165,7 +179,18 @@ async fn a_raffle_survives_kill_9_and_carries_on() {
     first.wait(Duration::from_secs(5));
 
     let second = ServerProcess::start(&database, port);
+    let tokens: Vec<String> =
+        evening.phones.iter().map(|p| p.token.clone()).chain([evening.host_token.clone()]).collect();
     everyone_comes_back_and_the_third_draw_works(&second.server(), evening).await;
+
+    // One line per meaningful event, and never a secret.
+    let log = first.log() + &second.log();
+    for line in ["raffle started", "winner drawn", "draw started"] {
+        assert!(log.contains(line), "no {line:?} in the log:\n{log}");
+    }
+    for token in tokens {
+        assert!(!log.contains(&token), "a token reached the log");
+    }
 }
 
 #[tokio::test]

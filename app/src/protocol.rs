@@ -1,6 +1,6 @@
 //! The WebSocket protocol: every message a browser and the server exchange, as JSON text frames
-//! tagged by `"type"`. These are the only serializable types in Raffler; `docs/protocol.md`
-//! shows an example of each. The server and the browser both use this module, so they cannot
+//! tagged by `"type"`. With the server's on-disk rows (`server/src/store/rows.rs`), these are
+//! the only serializable types in Raffler; `docs/protocol.md` shows an example of each. The server and the browser both use this module, so they cannot
 //! disagree about the wire.
 
 use crate::raffle::Rejected;

@@ -24,3 +24,11 @@ for _ in $(seq 1 100); do
 done
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(date -u +%FT%TZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 target/release/loadgen --url ws://127.0.0.1:3100/ws --server-pid "$server" "$@"
+# The database's side of the run, from the server's own /metrics: how many commits (fsyncs) the
+# joins and draws of every room above cost, and how long they took.
+curl -fsS http://127.0.0.1:3100/metrics | awk '
+  /^raffler_players_joined_total / { joins = $2 }
+  /^raffler_db_write_seconds_count / { commits = $2 }
+  /^raffler_db_write_seconds_sum / { seconds = $2 }
+  END { if (commits > 0) printf "database: %d commits (fsync each) for %d joins and the draws; %.2f ms per commit on average\n", commits, joins, 1000 * seconds / commits }'
+

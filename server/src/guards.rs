@@ -9,7 +9,7 @@ use governor::{
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 /// Every limit, with defaults that let a real room of 2,000 behind one NAT address join within a
@@ -54,6 +54,11 @@ pub struct Guards {
     connections: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
+/// A per-address limiter on the shared clock, so that its "retry after" reads the same clock.
+fn keyed(quota: Quota) -> DefaultKeyedRateLimiter<IpAddr> {
+    RateLimiter::new(quota, Default::default(), clock().clone())
+}
+
 fn per(count: u32, period: Duration) -> Quota {
     let count = NonZeroU32::new(count.max(1)).expect("at least one");
     Quota::with_period(period / count.get()).expect("a positive period").allow_burst(count)
@@ -62,8 +67,8 @@ fn per(count: u32, period: Duration) -> Quota {
 impl Guards {
     pub fn new(limits: Limits) -> Self {
         Self {
-            wrong_codes: RateLimiter::keyed(per(limits.wrong_codes_per_minute, Duration::from_secs(60))),
-            raffle_starts: RateLimiter::keyed(per(limits.raffles_per_hour, Duration::from_secs(3_600))),
+            wrong_codes: keyed(per(limits.wrong_codes_per_minute, Duration::from_secs(60))),
+            raffle_starts: keyed(per(limits.raffles_per_hour, Duration::from_secs(3_600))),
             blocked: Mutex::new(HashMap::new()),
             connections: Arc::new(Mutex::new(HashMap::new())),
             limits,
@@ -90,7 +95,7 @@ impl Guards {
     /// Counts an attempt with a code no raffle has; `Err(retry after)` once the address is over.
     pub fn wrong_code(&self, ip: IpAddr) -> Result<(), Duration> {
         self.wrong_codes.check_key(&ip).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let wait = not_until.wait_time_from(clock().now());
             let mut blocked = self.blocked.lock().expect("guard lock poisoned");
             blocked.retain(|_, until| *until > Instant::now());
             blocked.insert(ip, Instant::now() + wait);
@@ -102,7 +107,7 @@ impl Guards {
     pub fn start_raffle(&self, ip: IpAddr) -> Result<(), Duration> {
         self.raffle_starts
             .check_key(&ip)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+            .map_err(|not_until| not_until.wait_time_from(clock().now()))
     }
 
     /// Counts an open connection from `ip` for as long as the returned ticket lives; `None`
@@ -155,12 +160,18 @@ impl Drop for ConnectionTicket {
     }
 }
 
+/// The clock every limiter reads. Making one calibrates it (CPUID and all): a profile of 18,000
+/// joins found a fresh clock per connection costing 14 % of the server's CPU.
+pub fn clock() -> &'static DefaultClock {
+    static CLOCK: LazyLock<DefaultClock> = LazyLock::new(DefaultClock::default);
+    &CLOCK
+}
+
 /// A connection's own frame budget.
 pub fn frame_limiter(frames_per_second: u32) -> governor::DefaultDirectRateLimiter {
     let rate = NonZeroU32::new(frames_per_second.max(1)).expect("at least one");
-    RateLimiter::direct(
-        Quota::per_second(rate).allow_burst(rate.saturating_mul(NonZeroU32::new(3).expect("3"))),
-    )
+    let quota = Quota::per_second(rate).allow_burst(rate.saturating_mul(NonZeroU32::new(3).expect("3")));
+    RateLimiter::direct_with_clock(quota, clock().clone())
 }
 
 #[cfg(test)]

@@ -105,9 +105,7 @@ impl Guards {
 
     /// Counts a raffle started from this address; `Err(retry after)` when over.
     pub fn start_raffle(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.raffle_starts
-            .check_key(&ip)
-            .map_err(|not_until| not_until.wait_time_from(clock().now()))
+        self.raffle_starts.check_key(&ip).map_err(|not_until| not_until.wait_time_from(clock().now()))
     }
 
     /// Counts an open connection from `ip` for as long as the returned ticket lives; `None`

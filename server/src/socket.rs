@@ -244,8 +244,7 @@ impl Session {
             }
             Err(not_until) => {
                 self.strikes += 1;
-                let wait = not_until
-                    .wait_time_from(governor::clock::Clock::now(crate::guards::clock()));
+                let wait = not_until.wait_time_from(governor::clock::Clock::now(crate::guards::clock()));
                 if self.strikes == 1 {
                     let msg = "You are sending messages too fast. Slow down.";
                     self.reply(ServerMsg::limited(

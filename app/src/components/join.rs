@@ -113,14 +113,12 @@ impl Phone {
             ServerMsg::Removed { .. } => self.out(Phase::Removed),
             ServerMsg::Left { .. } => self.out(Phase::Left),
             ServerMsg::Ended { .. } => self.ended.set(true),
-            ServerMsg::Error { code: ErrorCode::BadToken, message, .. } => {
-                // The place is gone (removed, left, or an old raffle): start over with the form.
-                if let Some(key) = self.token_key() {
-                    browser::forget(&key);
-                }
-                self.me.set(None);
-                self.phase.set(Phase::Form);
-                self.page_error.set(Some(message));
+            ServerMsg::Error { code: ErrorCode::BadToken, message, .. } => self.start_over(message),
+            // Back after the raffle closed (a day without activity): its place is gone too.
+            ServerMsg::Error { code: ErrorCode::UnknownCode, message, .. }
+                if self.phase.get_untracked() == Phase::In =>
+            {
+                self.start_over(message)
             }
             ServerMsg::Error { field, message, .. } => {
                 if self.phase.get_untracked() == Phase::Joining {
@@ -143,6 +141,16 @@ impl Phone {
         self.code_error.set(None);
         self.name_error.set(None);
         self.screen_kept_on.set(browser::keep_screen_on());
+    }
+
+    /// The place is gone (removed, left, an old or closed raffle): start over with the form.
+    fn start_over(&self, message: String) {
+        if let Some(key) = self.token_key() {
+            browser::forget(&key);
+        }
+        self.me.set(None);
+        self.phase.set(Phase::Form);
+        self.page_error.set(Some(message));
     }
 
     fn out(&self, phase: Phase) {

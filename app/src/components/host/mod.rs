@@ -77,8 +77,13 @@ impl Host {
                 self.total.set(total);
             }
             ServerMsg::Board { board, .. } => self.set_board(board),
-            ServerMsg::Error { code: ErrorCode::BadToken | ErrorCode::UnknownCode, .. } => {
+            ServerMsg::Error { code: ErrorCode::BadToken, .. } => {
                 let msg = "This browser is not the host of this raffle. Start a new one from the home page.";
+                self.errors.page.set(Some(msg.into()));
+            }
+            // Raffles close after a day without activity (or an hour after they end).
+            ServerMsg::Error { code: ErrorCode::UnknownCode, .. } => {
+                let msg = "This raffle has closed. Start a new one from the home page.";
                 self.errors.page.set(Some(msg.into()));
             }
             ServerMsg::Error { field, message, .. } => match field {

@@ -26,7 +26,14 @@ echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(date -u +
 target/release/loadgen --url ws://127.0.0.1:3100/ws --server-pid "$server" "$@"
 # The database's side of the run, from the server's own /metrics: how many commits (fsyncs) the
 # joins and draws of every room above cost, and how long they took.
-curl -fsS http://127.0.0.1:3100/metrics | awk '
+# Bash's /dev/tcp rather than curl: a fresh machine may not have curl.
+metrics() {
+  exec 3<>/dev/tcp/127.0.0.1/3100
+  printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+  cat <&3
+  exec 3<&-
+}
+metrics | awk '
   /^raffler_players_joined_total / { joins = $2 }
   /^raffler_db_write_seconds_count / { commits = $2 }
   /^raffler_db_write_seconds_sum / { seconds = $2 }

@@ -30,6 +30,9 @@ pub(super) struct Host {
     /// When each open claim runs out, by this device's clock: (draw, deadline in ms).
     claim_deadline: RwSignal<Option<(u32, f64)>>,
     errors: Errors,
+    /// This browser cannot run this raffle (not its host, or the raffle has closed): the page
+    /// shows why and a way home, not a raffle that looks live.
+    gone: RwSignal<bool>,
     link: ReadSignal<LinkState>,
     ready: Signal<bool>,
     socket: StoredValue<Option<Socket>>,
@@ -42,6 +45,8 @@ pub(super) struct Errors {
     player: RwSignal<Option<String>>,
     page: RwSignal<Option<String>>,
 }
+
+const NOT_THE_HOST: &str = "This browser is not the host of this raffle. Start a new one from the home page.";
 
 impl Host {
     fn send(&self, msg: ClientMsg) {
@@ -77,14 +82,10 @@ impl Host {
                 self.total.set(total);
             }
             ServerMsg::Board { board, .. } => self.set_board(board),
-            ServerMsg::Error { code: ErrorCode::BadToken, .. } => {
-                let msg = "This browser is not the host of this raffle. Start a new one from the home page.";
-                self.errors.page.set(Some(msg.into()));
-            }
+            ServerMsg::Error { code: ErrorCode::BadToken, .. } => self.give_up(NOT_THE_HOST),
             // Raffles close after a day without activity (or an hour after they end).
             ServerMsg::Error { code: ErrorCode::UnknownCode, .. } => {
-                let msg = "This raffle has closed. Start a new one from the home page.";
-                self.errors.page.set(Some(msg.into()));
+                self.give_up("This raffle has closed. Start a new one from the home page.")
             }
             ServerMsg::Error { field, message, .. } => match field {
                 Some(Field::Draw | Field::Claim) => self.errors.draw.set(Some(message)),
@@ -94,6 +95,11 @@ impl Host {
             },
             _ => {}
         }
+    }
+
+    fn give_up(&self, why: &str) {
+        self.errors.page.set(Some(why.into()));
+        self.gone.set(true);
     }
 
     fn set_board(&self, board: Board) {
@@ -121,6 +127,7 @@ pub fn HostPage() -> impl IntoView {
         board: RwSignal::new(Board::default()),
         claim_deadline: RwSignal::new(None),
         errors: Errors::default(),
+        gone: RwSignal::new(false),
         link,
         ready: ready.into(),
         socket: StoredValue::new(None),
@@ -133,10 +140,7 @@ pub fn HostPage() -> impl IntoView {
             Some(code) => match browser::load(&browser::token_key("host", &code)) {
                 Some(token) => Some(ClientMsg::Resume { code, token, last_seq: None }),
                 None => {
-                    host.errors.page.set(Some(
-                        "This browser is not the host of this raffle. Start a new one from the home page."
-                            .into(),
-                    ));
+                    host.give_up(NOT_THE_HOST);
                     None
                 }
             },
@@ -146,66 +150,15 @@ pub fn HostPage() -> impl IntoView {
         host.socket.set_value(Some(socket));
     });
 
-    let live = move || !host.board.with(|b| b.code.is_empty());
     view! {
         <section class="host">
             <LinkNotice link/>
             {move || host.errors.page.get().map(|e| view! {
                 <p class="banner-error" role="alert">{e}" "<a href="/">"Home"</a></p>
             })}
-            <aside class="join-panel" aria-label="How to join">
-                {move || if live() {
-                    view! {
-                        <p class="join-label">"Join at"</p>
-                        <p class="join-url">{move || {
-                            // Break, when the panel is narrow, between the address and "/join".
-                            let url = typed_join_url(&host.join_url.get());
-                            let (address, path) = url.rsplit_once('/').map_or((url.clone(), String::new()), |(a, p)| (a.to_owned(), format!("/{p}")));
-                            view! { {address}<wbr/>{path} }
-                        }}</p>
-                        <p class="join-label">"with the code"</p>
-                        <p class="join-code">{move || host.board.with(|b| b.code.clone())}</p>
-                        <img class="qr" src=move || host.qr_svg_url.get()
-                            alt=move || format!("QR code that opens {}", host.join_url.get())/>
-                        {move || (!host.board.with(|b| b.joining_open)).then(|| view! {
-                            <p class="joining-closed">"Joining is closed"</p>
-                        })}
-                    }.into_any()
-                } else {
-                    view! { <p class="starting">"Starting a raffle…"</p> }.into_any()
-                }}
-            </aside>
-            <stage::Stage host/>
-            <section class="players" aria-labelledby="players-heading">
-                <h2 id="players-heading">
-                    {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
-                </h2>
-                <p class="presence">{move || format!("{} connected now", host.connected.get())}</p>
-                <p class="field-error" role="alert">{move || host.errors.player.get()}</p>
-                <ul class="player-list">
-                    // Newest first, and only the newest: a hall of 18,000 must not become 18,000
-                    // nodes. Keyed, so a join adds a node instead of redrawing the list.
-                    <For each=move || host.players.with(|all| all.iter().rev().take(SHOWN_NAMES).cloned().collect::<Vec<_>>()) key=|p| p.id let:player>
-                        <li>
-                            <span>{player.name.clone()}</span>
-                            <button class="link-button" aria-label=format!("Remove {}", player.name)
-                                disabled=move || !host.ready.get() || host.board.with(|b| b.ended)
-                                on:click=move |_| host.send(ClientMsg::RemovePlayer { player: player.id })>
-                                "Remove"
-                            </button>
-                        </li>
-                    </For>
-                </ul>
-                {move || {
-                    let hidden = host.players.with(Vec::len).saturating_sub(SHOWN_NAMES);
-                    (hidden > 0).then(|| view! { <p class="hint">{format!("…and {hidden} who joined earlier")}</p> })
-                }}
-            </section>
-            <div class="host-lower">
-                <prizes::Prizes host/>
-                <history::History host/>
-                <controls::Controls host/>
-            </div>
+            <Show when=move || !host.gone.get()>
+                <RaffleView host/>
+            </Show>
         </section>
     }
 }
@@ -214,4 +167,67 @@ pub fn HostPage() -> impl IntoView {
 fn typed_join_url(join_url: &str) -> String {
     let url = join_url.rsplit_once('/').map_or(join_url, |(base, _code)| base);
     url.split_once("://").map_or(url, |(_, rest)| rest).to_owned()
+}
+
+/// The raffle itself: how to join, the stage, the players, prizes, history and settings. Its
+/// own component (and an erased view type) keeps the page's view type within the compiler's limits.
+#[component]
+fn RaffleView(host: Host) -> impl IntoView {
+    let live = move || !host.board.with(|b| b.code.is_empty());
+    view! {
+        <aside class="join-panel" aria-label="How to join">
+            {move || if live() {
+                view! {
+                    <p class="join-label">"Join at"</p>
+                    <p class="join-url">{move || {
+                        // Break, when the panel is narrow, between the address and "/join".
+                        let url = typed_join_url(&host.join_url.get());
+                        let (address, path) = url.rsplit_once('/').map_or((url.clone(), String::new()), |(a, p)| (a.to_owned(), format!("/{p}")));
+                        view! { {address}<wbr/>{path} }
+                    }}</p>
+                    <p class="join-label">"with the code"</p>
+                    <p class="join-code">{move || host.board.with(|b| b.code.clone())}</p>
+                    <img class="qr" src=move || host.qr_svg_url.get()
+                        alt=move || format!("QR code that opens {}", host.join_url.get())/>
+                    {move || (!host.board.with(|b| b.joining_open)).then(|| view! {
+                        <p class="joining-closed">"Joining is closed"</p>
+                    })}
+                }.into_any()
+            } else {
+                view! { <p class="starting">"Starting a raffle…"</p> }.into_any()
+            }}
+        </aside>
+        <stage::Stage host/>
+        <section class="players" aria-labelledby="players-heading">
+            <h2 id="players-heading">
+                {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
+            </h2>
+            <p class="presence">{move || format!("{} connected now", host.connected.get())}</p>
+            <p class="field-error" role="alert">{move || host.errors.player.get()}</p>
+            <ul class="player-list">
+                // Newest first, and only the newest: a hall of 18,000 must not become 18,000
+                // nodes. Keyed, so a join adds a node instead of redrawing the list.
+                <For each=move || host.players.with(|all| all.iter().rev().take(SHOWN_NAMES).cloned().collect::<Vec<_>>()) key=|p| p.id let:player>
+                    <li>
+                        <span>{player.name.clone()}</span>
+                        <button class="link-button" aria-label=format!("Remove {}", player.name)
+                            disabled=move || !host.ready.get() || host.board.with(|b| b.ended)
+                            on:click=move |_| host.send(ClientMsg::RemovePlayer { player: player.id })>
+                            "Remove"
+                        </button>
+                    </li>
+                </For>
+            </ul>
+            {move || {
+                let hidden = host.players.with(Vec::len).saturating_sub(SHOWN_NAMES);
+                (hidden > 0).then(|| view! { <p class="hint">{format!("…and {hidden} who joined earlier")}</p> })
+            }}
+        </section>
+        <div class="host-lower">
+            <prizes::Prizes host/>
+            <history::History host/>
+            <controls::Controls host/>
+        </div>
+    }
+    .into_any()
 }

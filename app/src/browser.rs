@@ -40,6 +40,24 @@ pub fn forget(key: &str) {
     let _ = key;
 }
 
+/// 128 random bits as 32 hex digits, from the browser's cryptographic source: a join id that
+/// nobody else can guess (it fetches its owner's token, so it is as secret as one).
+pub fn random_id() -> String {
+    #[allow(unused_mut)]
+    let mut bytes = [0u8; 16];
+    #[cfg(feature = "hydrate")]
+    {
+        let filled = web_sys::window()
+            .and_then(|w| w.crypto().ok())
+            .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+        // Every browser that runs WebAssembly has crypto; never hand out a fixed id regardless.
+        if !filled {
+            bytes.iter_mut().for_each(|b| *b = (js_sys::Math::random() * 256.0) as u8);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Shows `path` in the address bar without a navigation, so that a reload comes back here.
 pub fn replace_path(path: &str) {
     #[cfg(feature = "hydrate")]

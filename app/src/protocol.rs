@@ -14,9 +14,15 @@ pub enum ClientMsg {
     /// The host's laptop asks for a new raffle; the answer carries the host token.
     StartRaffle {},
     /// A phone joins the raffle with this code under this name; the answer carries its token.
+    /// `join_id` (up to 64 letters, digits, `-` or `_`; secret like a token) is made up by the
+    /// phone and stored before it first sends the join: sending the same join again (its answer
+    /// was lost) gets the same player and token, never a second player. A removed player's id
+    /// is told `removed`.
     Join {
         code: String,
         name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        join_id: Option<String>,
     },
     /// A screen comes back (reload, new tab, lost connection) with the token it was given and
     /// the last sequence number it saw, if any.
@@ -60,6 +66,10 @@ pub enum ClientMsg {
         seconds: u32,
     },
     RemovePlayer {
+        player: u32,
+    },
+    /// Let a removed player back in; their phone then joins again with its join id.
+    ReadmitPlayer {
         player: u32,
     },
     EndRaffle {},
@@ -112,6 +122,12 @@ pub enum ServerMsg {
         token: String,
         you: PlayerView,
     },
+    /// To a phone that resumed and was sent what it missed, after those messages (none, if it
+    /// missed nothing): it is current as of `seq`. Every resume gets an answer, so a screen
+    /// knows its link is live.
+    Resumed {
+        seq: u64,
+    },
     /// To a phone on (re)connection when replaying what it missed is not possible.
     PlayerSnapshot {
         seq: u64,
@@ -162,9 +178,17 @@ pub enum ServerMsg {
     Left {
         seq: u64,
     },
-    /// To everyone: the raffle is over.
+    /// To everyone: the winner of `draw` did not claim it in the time left after the end.
+    ClaimExpired {
+        seq: u64,
+        draw: u32,
+        player: u32,
+    },
+    /// To everyone: the raffle is over. A winner who has not claimed yet still may for
+    /// `claim_ms_left` (or until a longer countdown runs out); then `claim_expired` follows.
     Ended {
         seq: u64,
+        claim_ms_left: u64,
     },
     Pong,
     /// To the one connection whose message was refused. Nothing changed; carry on. When a
@@ -192,12 +216,16 @@ pub struct Board {
     pub repeat_winners: bool,
     pub claim_seconds: u32,
     pub ended: bool,
+    /// Unix time in milliseconds when the host ended the raffle.
+    pub ended_at: Option<u64>,
     /// The number the next draw will have: send it with `draw`.
     pub next_draw: u32,
     /// Named prizes, in the order they were added.
     pub prizes: Vec<PrizeView>,
     /// Every draw of the evening, redraws included, first to last.
     pub draws: Vec<DrawView>,
+    /// Players the host removed, who can be let back in.
+    pub removed: Vec<PlayerView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,6 +261,8 @@ pub enum ClaimView {
     Open,
     Claimed,
     Skipped,
+    /// The raffle ended and the winner did not claim in the time left after it.
+    Expired,
 }
 
 /// Why a message was refused; stable strings a client can branch on.
@@ -272,6 +302,11 @@ pub enum ErrorCode {
     FrameTooLarge,
     /// The server could not write the change to its database, so nothing changed.
     NotSaved,
+    /// A join from a phone whose player the host removed.
+    Removed,
+    NotRemoved,
+    /// A claim after the end, once the time to claim ran out.
+    ClaimClosed,
 }
 
 /// The part of the page an error belongs next to.
@@ -328,6 +363,9 @@ impl ServerMsg {
             Rejected::ClaimTooLate => (C::ClaimTooLate, Some(Field::Claim)),
             Rejected::AlreadyClaimed => (C::AlreadyClaimed, Some(Field::Draw)),
             Rejected::Ended => (C::Ended, None),
+            Rejected::Removed => (C::Removed, Some(Field::Name)),
+            Rejected::NotRemoved => (C::NotRemoved, Some(Field::Player)),
+            Rejected::ClaimClosed => (C::ClaimClosed, Some(Field::Claim)),
         };
         Self::error(code, field, why.to_string())
     }
@@ -348,9 +386,11 @@ impl ServerMsg {
             | ServerMsg::DrawVoided { seq, .. }
             | ServerMsg::PrizeClaimed { seq, .. }
             | ServerMsg::WinnerSkipped { seq, .. }
+            | ServerMsg::ClaimExpired { seq, .. }
+            | ServerMsg::Resumed { seq }
             | ServerMsg::Removed { seq }
             | ServerMsg::Left { seq }
-            | ServerMsg::Ended { seq } => Some(*seq),
+            | ServerMsg::Ended { seq, .. } => Some(*seq),
             _ => None,
         }
     }
@@ -380,7 +420,7 @@ impl DecodeError {
     }
 }
 
-const KNOWN_CLIENT_TYPES: [&str; 16] = [
+const KNOWN_CLIENT_TYPES: [&str; 17] = [
     "start_raffle",
     "join",
     "resume",
@@ -395,9 +435,26 @@ const KNOWN_CLIENT_TYPES: [&str; 16] = [
     "set_repeat_winners",
     "set_claim_seconds",
     "remove_player",
+    "readmit_player",
     "end_raffle",
     "ping",
 ];
+
+/// The longest join id a phone may make up.
+pub const MAX_JOIN_ID_CHARS: usize = 64;
+
+/// Whether a join id is one a phone could have made (see [`ClientMsg::Join`]).
+pub fn valid_join_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_JOIN_ID_CHARS
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Codes are case- and space-insensitive when typed: " k7qx 2m" is K7QX2M. The server finds
+/// raffles by it; a phone files what it keeps per raffle under it.
+pub fn normalize_code(typed: &str) -> String {
+    typed.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
+}
 
 impl ClientMsg {
     pub fn decode(text: &str) -> Result<ClientMsg, DecodeError> {
@@ -424,8 +481,12 @@ mod tests {
 
     #[test]
     fn client_messages_round_trip_in_the_documented_shape() {
-        let join = ClientMsg::Join { code: "K7QX2M".into(), name: "Ada".into() };
+        let join = ClientMsg::Join { code: "K7QX2M".into(), name: "Ada".into(), join_id: None };
         assert_eq!(join.to_json(), r#"{"type":"join","code":"K7QX2M","name":"Ada"}"#);
+        assert_eq!(ClientMsg::decode(&join.to_json()), Ok(join));
+        let join =
+            ClientMsg::Join { code: "K7QX2M".into(), name: "Ada".into(), join_id: Some("f3a9".into()) };
+        assert_eq!(join.to_json(), r#"{"type":"join","code":"K7QX2M","name":"Ada","join_id":"f3a9"}"#);
         assert_eq!(ClientMsg::decode(&join.to_json()), Ok(join));
         assert_eq!(
             ClientMsg::decode(r#"{"type":"draw","draw":1}"#),
@@ -434,6 +495,20 @@ mod tests {
         let resume = r#"{"type":"resume","code":"K7QX2M","token":"s3cr3t","last_seq":null}"#;
         assert!(matches!(ClientMsg::decode(resume), Ok(ClientMsg::Resume { last_seq: None, .. })));
         assert_eq!(ClientMsg::decode(r#"{"type":"start_raffle"}"#), Ok(ClientMsg::StartRaffle {}));
+    }
+
+    #[test]
+    fn join_ids_are_short_and_plain() {
+        assert!(valid_join_id("0f3a-9B_c"));
+        assert!(!valid_join_id(""));
+        assert!(!valid_join_id(&"a".repeat(MAX_JOIN_ID_CHARS + 1)));
+        assert!(!valid_join_id("a b"));
+        assert!(!valid_join_id("é"));
+    }
+
+    #[test]
+    fn typed_codes_ignore_case_spaces_and_dashes() {
+        assert_eq!(normalize_code(" k7q-x2 m "), "K7QX2M");
     }
 
     #[test]

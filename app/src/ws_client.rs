@@ -5,7 +5,11 @@
 //! server for a `pong` and reconnects if none comes.
 //!
 //! Every time a socket opens, the page's `hello` is sent first (a `ping` when it has nothing to
-//! say): that is how a page resumes with its token and the last sequence number it saw.
+//! say): that is how a page resumes with its token and the last sequence number it saw. The
+//! link counts as open only once the server has answered the hello. An answer that refuses it
+//! for a while (an `error` with `retry_after_ms`: too many connections, the server full) is
+//! shown by the page, and the socket is closed and opened again once that time has passed: a
+//! refused screen never sits on a socket that says "Live" and hears nothing.
 //!
 //! This module and `browser` are the only ones that differ between the browser and the server
 //! build. On the server, pages render without ever opening a socket (effects run only in the
@@ -21,6 +25,8 @@ pub enum LinkState {
     Reconnecting,
     /// The server said it is restarting (close code 1012): nothing is wrong, it will be back.
     Restarting,
+    /// The server turned the screen away for now and said when to try again; the page shows why.
+    Waiting,
 }
 
 /// Sends messages to the server; cheap to clone. A message sent while the link is down goes
@@ -29,6 +35,8 @@ pub enum LinkState {
 pub struct Socket {
     #[cfg(feature = "hydrate")]
     tx: futures::channel::mpsc::UnboundedSender<ClientMsg>,
+    #[cfg(feature = "hydrate")]
+    kick: futures::channel::mpsc::UnboundedSender<()>,
 }
 
 impl Socket {
@@ -37,6 +45,13 @@ impl Socket {
         let _ = self.tx.unbounded_send(msg);
         #[cfg(not(feature = "hydrate"))]
         let _ = msg;
+    }
+
+    /// Drops the current socket and opens a new one at once (which sends the hello again): for
+    /// a request whose answer is overdue, on a socket that may be dead without knowing it.
+    pub fn reconnect(&self) {
+        #[cfg(feature = "hydrate")]
+        let _ = self.kick.unbounded_send(());
     }
 }
 
@@ -59,7 +74,7 @@ pub fn open(
     let (tx, outgoing) = unbounded::<ClientMsg>();
     let (kick, kicks) = unbounded::<()>();
     let last_heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
-    wake::install(kick, tx.clone(), last_heard.clone());
+    wake::install(kick.clone(), tx.clone(), last_heard.clone());
     leptos::task::spawn_local(link::run(
         Box::new(hello),
         Box::new(on_message),
@@ -68,7 +83,7 @@ pub fn open(
         kicks,
         last_heard,
     ));
-    Socket { tx }
+    Socket { tx, kick }
 }
 
 #[cfg(feature = "hydrate")]
@@ -101,6 +116,8 @@ mod link {
             |restarting: bool| if restarting { LinkState::Restarting } else { LinkState::Reconnecting };
         loop {
             on_link(if failures == 0 && !restarting { LinkState::Connecting } else { down(restarting) });
+            // Set when the server turned this screen away for now: wait this long.
+            let mut retry_after = None;
             if let Ok(ws) = WebSocket::open(&socket_url()) {
                 let (mut write, mut read) = ws.split();
                 // Sending the hello waits for the socket to open. A socket closed before it
@@ -114,7 +131,7 @@ mod link {
                 };
                 if greeted {
                     restarting = false;
-                    on_link(LinkState::Open);
+                    let mut answered = false;
                     loop {
                         futures::select! {
                             frame = read.next().fuse() => match frame {
@@ -128,7 +145,19 @@ mod link {
                                             if !matches!(msg, ServerMsg::Error { .. }) {
                                                 failures = 0;
                                             }
-                                            on_message(msg)
+                                            let refused = match &msg {
+                                                ServerMsg::Error { retry_after_ms: Some(ms), .. } if !answered => Some(*ms),
+                                                _ => None,
+                                            };
+                                            if !answered {
+                                                answered = true;
+                                                on_link(if refused.is_some() { LinkState::Waiting } else { LinkState::Open });
+                                            }
+                                            on_message(msg);
+                                            if refused.is_some() {
+                                                retry_after = refused;
+                                                break;
+                                            }
                                         }
                                         // A newer server may send messages this page does not know: skip them.
                                         Err(err) => leptos::logging::warn!("unreadable server message {text}: {err}"),
@@ -154,10 +183,16 @@ mod link {
                 }
             }
             failures += 1;
-            on_link(down(restarting));
-            // Full jitter on an exponential backoff, so a room of phones does not return in step.
-            let ceiling = (FIRST_RETRY_MS * 2f64.powi(failures as i32 - 1)).min(MAX_RETRY_MS);
-            let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
+            let delay = match retry_after {
+                // Told when: then, plus up to a second so that a hall does not return in step.
+                Some(ms) => ms as f64 + js_sys::Math::random() * 1_000.0,
+                None => {
+                    on_link(down(restarting));
+                    // Full jitter on an exponential backoff, so a room of phones does not return in step.
+                    let ceiling = (FIRST_RETRY_MS * 2f64.powi(failures as i32 - 1)).min(MAX_RETRY_MS);
+                    ceiling * (0.5 + js_sys::Math::random() / 2.0)
+                }
+            };
             futures::select! {
                 () = TimeoutFuture::new(delay as u32).fuse() => {}
                 _ = kicks.next() => {}

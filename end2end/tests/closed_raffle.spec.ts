@@ -8,7 +8,7 @@ test("a host screen whose raffle has closed says so and offers no raffle control
   const page = await (await browser.newContext(host)).newPage();
   await page.addInitScript(() => localStorage.setItem("raffler.host.ZZZZZZ", "0123456789abcdef0123456789abcdef"));
   await page.goto("/host/ZZZZZZ");
-  await expect(page.getByRole("alert").filter({ hasText: "This raffle has closed." })).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "This raffle has closed, or this browser is not its host." })).toBeVisible();
   await expect(page.getByRole("link", { name: "Home" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Draw a winner" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "End raffle" })).toHaveCount(0);
@@ -19,6 +19,6 @@ test("a host screen in a browser without the host's token says so and offers no 
 }) => {
   const page = await (await browser.newContext(host)).newPage();
   await page.goto("/host/ZZZZZZ");
-  await expect(page.getByRole("alert").filter({ hasText: "This browser is not the host" })).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "This raffle has closed, or this browser is not its host." })).toBeVisible();
   await expect(page.getByRole("button", { name: "Draw a winner" })).toHaveCount(0);
 });

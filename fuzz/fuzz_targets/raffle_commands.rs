@@ -57,7 +57,7 @@ fuzz_target!(|input: Input| {
             Who::Guest => Actor::Guest,
         };
         let command = match op {
-            Op::Join(name) => Command::Join { name, token: Token::new(format!("t{i}")) },
+            Op::Join(name) => Command::Join { name, token: Token::new(format!("t{i}")), join_id: None },
             Op::Leave => Command::Leave,
             Op::Claim(d) => Command::Claim { draw: DrawNumber(u32::from(d)) },
             Op::AddPrize(name) => Command::AddPrize { name },

@@ -115,7 +115,7 @@ async fn phone(
         Ok((ws, _)) => ws,
         Err(err) => return drop(tx.send(Report::Failed(format!("handshake: {err}")))),
     };
-    if ws.send(Message::text(ClientMsg::Join { code, name }.to_json())).await.is_err() {
+    if ws.send(Message::text(ClientMsg::Join { code, name, join_id: None }.to_json())).await.is_err() {
         return drop(tx.send(Report::Failed("send".into())));
     }
     let mut joined = false;

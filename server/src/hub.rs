@@ -3,6 +3,7 @@
 
 use crate::raffle_task::{self, Outbox, RaffleHandle, TaskEnv};
 use crate::store::SavedRaffle;
+use app::protocol::normalize_code;
 use app::raffle::{self, Token};
 use rand::{Rng, RngCore};
 use std::collections::{HashMap, HashSet};
@@ -126,11 +127,6 @@ impl Hub {
     }
 }
 
-/// Codes are case- and space-insensitive when typed: " k7qx 2m" is K7QX2M.
-pub fn normalize_code(typed: &str) -> String {
-    typed.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
-}
-
 fn new_code() -> String {
     // rand::rng() is a CSPRNG seeded from the OS: codes cannot be predicted from earlier ones.
     let mut rng = rand::rng();
@@ -147,11 +143,6 @@ pub fn new_token() -> Token {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn typed_codes_ignore_case_spaces_and_dashes() {
-        assert_eq!(normalize_code(" k7q-x2 m "), "K7QX2M");
-    }
 
     #[test]
     fn tokens_are_128_bits_and_differ() {

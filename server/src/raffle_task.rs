@@ -10,7 +10,7 @@
 use crate::metrics::Metrics;
 use crate::store::{SavedRaffle, Store, StoreError};
 use crate::views;
-use app::protocol::{ErrorCode, Field, PlayerView, ServerMsg};
+use app::protocol::{ErrorCode, PlayerView, ServerMsg};
 use app::raffle::{Actor, Command, Event, EventKind, Millis, PlayerId, Raffle, Rejected, Settings, Token};
 use axum::extract::ws::Utf8Bytes;
 use rand::{rngs::StdRng, SeedableRng};
@@ -48,8 +48,9 @@ pub struct Request {
 }
 
 pub enum RequestKind {
-    /// Join under `name`; `done` learns whether it worked.
-    Join { name: String, done: oneshot::Sender<bool> },
+    /// Join under `name`, or, when `join_id` already made a player, be that player again;
+    /// `done` learns whether it worked.
+    Join { name: String, join_id: Option<String>, done: oneshot::Sender<bool> },
     /// Come back as whoever `token` names; `done` learns whether it did.
     Resume { token: String, last_seq: Option<u64>, done: oneshot::Sender<bool> },
     /// Any other command; the task knows who the connection is.
@@ -162,11 +163,33 @@ struct NewHost {
 
 /// A request run through the raffle whose events are not on disk yet: nobody has been told.
 enum Staged {
-    Joined { conn: ConnId, outbox: Outbox, done: oneshot::Sender<bool>, token: Token, events: Vec<Event> },
-    Changed { conn: ConnId, outbox: Outbox, events: Vec<Event>, repeated: bool },
-    Refused { outbox: Outbox, why: Rejected, done: Option<oneshot::Sender<bool>> },
-    Revealed { events: Vec<Event> },
-    Closed { events: Vec<Event> },
+    /// `again`: the join id was seen before; `events` is empty and the phone gets its player back.
+    Joined {
+        conn: ConnId,
+        outbox: Outbox,
+        done: oneshot::Sender<bool>,
+        player: PlayerId,
+        token: Token,
+        events: Vec<Event>,
+        again: bool,
+    },
+    Changed {
+        conn: ConnId,
+        outbox: Outbox,
+        events: Vec<Event>,
+        repeated: bool,
+    },
+    Refused {
+        outbox: Outbox,
+        why: Rejected,
+        done: Option<oneshot::Sender<bool>>,
+    },
+    Revealed {
+        events: Vec<Event>,
+    },
+    Closed {
+        events: Vec<Event>,
+    },
 }
 
 impl Staged {
@@ -313,7 +336,9 @@ impl RaffleTask {
         let mut staged = Vec::new();
         for Request { conn, outbox, kind } in requests {
             match kind {
-                RequestKind::Join { name, done } => staged.push(self.stage_join(conn, outbox, name, done)),
+                RequestKind::Join { name, join_id, done } => {
+                    staged.push(self.stage_join(conn, outbox, name, join_id, done))
+                }
                 RequestKind::Command(command) => staged.push(self.stage_command(conn, outbox, command)),
                 RequestKind::Resume { token, last_seq, done } => {
                     // A returning screen is shown the raffle as it is on disk, never ahead of it.
@@ -331,12 +356,25 @@ impl RaffleTask {
         conn: ConnId,
         outbox: Outbox,
         name: String,
+        join_id: Option<String>,
         done: oneshot::Sender<bool>,
     ) -> Staged {
         let token = crate::hub::new_token();
-        let command = Command::Join { name, token: token.clone() };
+        let command = Command::Join { name, token: token.clone(), join_id: join_id.clone() };
         match self.raffle.handle(now(), self.actor(conn), command) {
-            Ok(events) => Staged::Joined { conn, outbox, done, token, events },
+            Ok(events) => match events.first().map(|e| &e.kind) {
+                Some(EventKind::PlayerJoined { player, .. }) => {
+                    Staged::Joined { conn, outbox, done, player: *player, token, events, again: false }
+                }
+                // The same join asked again: the player it made, with the token it was given.
+                _ => {
+                    let (player, token) = join_id
+                        .as_deref()
+                        .and_then(|id| self.raffle.joined_with(id))
+                        .expect("a join that makes no event names a player who is in");
+                    Staged::Joined { conn, outbox, done, player, token: token.clone(), events, again: true }
+                }
+            },
             Err(why) => Staged::Refused { outbox, why, done: Some(done) },
         }
     }
@@ -368,15 +406,15 @@ impl RaffleTask {
 
     fn deliver(&mut self, staged: Staged) {
         match staged {
-            Staged::Joined { conn, outbox, done, token, events } => {
-                let Some(EventKind::PlayerJoined { player, .. }) = events.first().map(|e| &e.kind) else {
-                    unreachable!("a join that succeeds reports the player")
-                };
-                let player = *player;
-                let you = views::player_view(self.raffle.player(player).expect("just joined"));
-                let seq = events.last().map_or(0, |e| e.seq);
+            Staged::Joined { conn, outbox, done, player, token, events, again } => {
+                let you = views::player_view(self.raffle.player(player).expect("joined players exist"));
+                let seq = events.last().map_or(self.raffle.last_seq(), |e| e.seq);
                 let token = token.expose().to_owned();
                 send_to(&outbox, &ServerMsg::Joined { seq, code: self.code.clone(), token, you });
+                if again {
+                    // Draws may have happened since the first answer was lost: the whole picture.
+                    self.send_missed(&outbox, player, None);
+                }
                 self.attach_phone(conn, outbox, player);
                 self.publish(events);
                 let _ = done.send(true);
@@ -449,8 +487,7 @@ impl RaffleTask {
                 true
             }
             _ => {
-                let msg = "This screen is no longer in the raffle: it left or was removed. Join again.";
-                send_to(&outbox, &ServerMsg::error(ErrorCode::BadToken, Some(Field::Name), msg));
+                send_to(&outbox, &views::resume_refused(&self.code));
                 false
             }
         }
@@ -471,6 +508,7 @@ impl RaffleTask {
                 for msg in &messages {
                     send_to(outbox, msg);
                 }
+                send_to(outbox, &ServerMsg::Resumed { seq: self.raffle.last_seq() });
             }
             _ => {
                 let you = views::player_view(self.raffle.player(player).expect("identified players exist"));
@@ -535,6 +573,11 @@ impl RaffleTask {
                     let player = self.raffle.player(*player).expect("joined players exist");
                     self.batch.joined.push(views::player_view(player));
                     self.env.metrics.players_joined.inc();
+                    self.presence_changed();
+                }
+                EventKind::PlayerReadmitted { player } => {
+                    let player = self.raffle.player(*player).expect("readmitted players exist");
+                    self.batch.joined.push(views::player_view(player));
                     self.presence_changed();
                 }
                 EventKind::PlayerLeft { player } => {

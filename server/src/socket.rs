@@ -7,8 +7,9 @@ use crate::guards::{frame_limiter, ConnectionTicket};
 use crate::metrics::Metrics;
 use crate::outbox::{outbox, Outbox, OutboxReceiver, Outgoing};
 use crate::raffle_task::{ConnId, RaffleHandle, Request, RequestKind};
+use crate::views;
 use crate::AppState;
-use app::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};
+use app::protocol::{valid_join_id, ClientMsg, ErrorCode, Field, ServerMsg, MAX_JOIN_ID_CHARS};
 use app::raffle::{Command, DrawNumber, PlayerId, PrizeId};
 use axum::{
     extract::{
@@ -272,11 +273,16 @@ impl Session {
         match msg {
             ClientMsg::Ping {} => self.reply(ServerMsg::Pong),
             ClientMsg::StartRaffle {} => self.start_raffle(),
-            ClientMsg::Join { code, name } => {
-                self.enter(&code, |done| RequestKind::Join { name, done }).await;
+            ClientMsg::Join { code, name, join_id } => {
+                if join_id.as_deref().is_some_and(|id| !valid_join_id(id)) {
+                    let msg =
+                        format!("join_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
+                    return self.reply(ServerMsg::error(ErrorCode::MalformedFrame, None, msg));
+                }
+                self.enter(&code, false, |done| RequestKind::Join { name, join_id, done }).await;
             }
             ClientMsg::Resume { code, token, last_seq } => {
-                self.enter(&code, |done| RequestKind::Resume { token, last_seq, done }).await;
+                self.enter(&code, true, |done| RequestKind::Resume { token, last_seq, done }).await;
             }
             other => self.command(to_command(other)).await,
         }
@@ -305,13 +311,27 @@ impl Session {
     }
 
     /// Joins or resumes the raffle with this code; this connection belongs to it if that works.
-    async fn enter(&mut self, typed_code: &str, kind: impl FnOnce(oneshot::Sender<bool>) -> RequestKind) {
-        // An address that guessed wrong too often may not try any code for a while, right or
-        // wrong: otherwise its next lucky guess would still get in.
-        if let Err(wait) = self.state.guards.may_try_codes(self.ip) {
-            return self.reply(too_many_wrong_codes(wait));
+    ///
+    /// Joins with a code no raffle has count against the address, and an address over its
+    /// allowance may not join any raffle for a while (so a lucky guess does not get in). A
+    /// resume is never held back by that, nor counted: a hall shares one address, and a phone
+    /// with a valid token must always get back in. A resume cannot be used to guess codes
+    /// either: an unknown code and a bad token get the very same answer.
+    async fn enter(
+        &mut self,
+        typed_code: &str,
+        resume: bool,
+        kind: impl FnOnce(oneshot::Sender<bool>) -> RequestKind,
+    ) {
+        if !resume {
+            if let Err(wait) = self.state.guards.may_try_codes(self.ip) {
+                return self.reply(too_many_wrong_codes(wait));
+            }
         }
         let Some((code, handle)) = self.state.hub.find(typed_code) else {
+            if resume {
+                return self.reply(views::resume_refused(typed_code));
+            }
             if let Err(wait) = self.state.guards.wrong_code(self.ip) {
                 return self.reply(too_many_wrong_codes(wait));
             }
@@ -334,6 +354,7 @@ impl Session {
             // Shutting down: the 1012 close says all there is to say.
             None if self.state.stop.is_cancelled() => {}
             // The raffle closed (ended long ago, or idle) between the look-up and the answer.
+            None if resume => self.reply(views::resume_refused(&code)),
             None => {
                 let msg = format!("The raffle {code} has closed.");
                 self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
@@ -380,6 +401,7 @@ fn to_command(msg: ClientMsg) -> Command {
         ClientMsg::SetRepeatWinners { allowed } => Command::SetRepeatWinners { allowed },
         ClientMsg::SetClaimSeconds { seconds } => Command::SetClaimSeconds { seconds },
         ClientMsg::RemovePlayer { player } => Command::RemovePlayer { player: PlayerId(player) },
+        ClientMsg::ReadmitPlayer { player } => Command::ReadmitPlayer { player: PlayerId(player) },
         ClientMsg::EndRaffle {} => Command::End,
         ClientMsg::Ping {}
         | ClientMsg::StartRaffle {}

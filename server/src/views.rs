@@ -1,8 +1,8 @@
 //! What each screen is shown of a raffle: core state and events turned into protocol messages.
 //! The one place that decides what a phone or the host may see.
 
-use app::protocol::{Board, ClaimView, DrawView, PlayerView, PrizeView, ServerMsg};
-use app::raffle::{Claim, Draw, Event, EventKind, Millis, Player, Raffle};
+use app::protocol::{Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg};
+use app::raffle::{Claim, Draw, Event, EventKind, Millis, Player, Presence, Raffle, CLAIM_AFTER_END};
 
 pub fn player_view(player: &Player) -> PlayerView {
     PlayerView { id: player.id.0, name: player.name.clone() }
@@ -19,14 +19,9 @@ pub fn draw_view(raffle: &Raffle, draw: &Draw, now: Millis) -> DrawView {
         Claim::Open => (ClaimView::Open, None),
         Claim::Claimed { at } => (ClaimView::Claimed, Some(at.0)),
         Claim::Skipped { at } => (ClaimView::Skipped, Some(at.0)),
+        Claim::Expired { at } => (ClaimView::Expired, Some(at.0)),
     };
-    let claim_ms_left = match (claim, draw.revealed_at, raffle.claim_seconds()) {
-        (ClaimView::Open, Some(revealed), seconds) if seconds > 0 => {
-            let deadline = revealed.plus(Millis(u64::from(seconds) * 1_000));
-            Some(deadline.saturating_sub(now).0)
-        }
-        _ => None,
-    };
+    let claim_ms_left = raffle.claim_deadline(draw).map(|deadline| deadline.saturating_sub(now).0);
     DrawView {
         draw: draw.number.0,
         prize_id: draw.prize.0,
@@ -48,6 +43,7 @@ pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
         repeat_winners: raffle.repeat_winners(),
         claim_seconds: raffle.claim_seconds(),
         ended: raffle.has_ended(),
+        ended_at: raffle.ended_at().map(|at| at.0),
         next_draw: raffle.next_draw().0,
         prizes: raffle
             .prizes()
@@ -59,12 +55,18 @@ pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
             })
             .collect(),
         draws: raffle.draws().iter().map(|d| draw_view(raffle, d, now)).collect(),
+        removed: raffle
+            .players()
+            .iter()
+            .filter(|p| p.presence == Presence::Removed)
+            .map(player_view)
+            .collect(),
     }
 }
 
 /// The players who are in, in joining order.
 pub fn players_in(raffle: &Raffle) -> Vec<PlayerView> {
-    raffle.players().iter().filter(|p| p.presence == app::raffle::Presence::In).map(player_view).collect()
+    raffle.players().iter().filter(|p| p.presence == Presence::In).map(player_view).collect()
 }
 
 /// The message every screen of the raffle gets for this event, if it is one they all see.
@@ -98,19 +100,33 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
         EventKind::WinnerSkipped { draw, player } => {
             ServerMsg::WinnerSkipped { seq, draw: draw.0, player: player.0 }
         }
-        EventKind::Ended => ServerMsg::Ended { seq },
+        EventKind::ClaimExpired { draw, player } => {
+            ServerMsg::ClaimExpired { seq, draw: draw.0, player: player.0 }
+        }
+        EventKind::Ended => ServerMsg::Ended {
+            seq,
+            claim_ms_left: raffle.ended_at().map_or(0, |at| at.plus(CLAIM_AFTER_END).saturating_sub(now).0),
+        },
         _ => return None,
     };
     Some(msg)
 }
 
-/// Whether the host's board (prizes, draws, settings) changes with this event.
+/// Whether the host's board (prizes, draws, settings, removed players) changes with this event.
 pub fn changes_board(event: &Event) -> bool {
     !matches!(
         event.kind,
-        EventKind::Started { .. }
-            | EventKind::PlayerJoined { .. }
-            | EventKind::PlayerLeft { .. }
-            | EventKind::PlayerRemoved { .. }
+        EventKind::Started { .. } | EventKind::PlayerJoined { .. } | EventKind::PlayerLeft { .. }
     )
+}
+
+/// The answer to a screen that came back with a token its raffle does not know, or for a raffle
+/// that does not exist (any more). The same words either way, so that resuming cannot be used
+/// to find out which codes exist.
+pub fn resume_refused(code: &str) -> ServerMsg {
+    let code = app::protocol::normalize_code(code);
+    let msg = format!(
+        "This screen is no longer in the raffle {code}: it left or was removed, or the raffle has closed. Join again."
+    );
+    ServerMsg::error(ErrorCode::BadToken, Some(Field::Name), msg)
 }

@@ -15,7 +15,7 @@ fn error_of(msg: ServerMsg) -> (ErrorCode, Option<Field>, String) {
 
 async fn join_error(server: &TestServer, code: &str, name: &str) -> (ErrorCode, Option<Field>, String) {
     let mut phone = server.client().await;
-    phone.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
+    phone.send(&ClientMsg::Join { code: code.into(), name: name.into(), join_id: None }).await;
     error_of(phone.recv().await)
 }
 
@@ -48,11 +48,11 @@ async fn a_phone_can_fix_its_name_and_join_on_the_same_connection() {
     let server = TestServer::start().await;
     let (mut host, code, _) = server.host().await;
     let mut phone = server.client().await;
-    phone.send(&ClientMsg::Join { code: code.clone(), name: " ".into() }).await;
+    phone.send(&ClientMsg::Join { code: code.clone(), name: " ".into(), join_id: None }).await;
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::NameEmpty);
     // Typed in lower case with a space: codes are forgiving.
     let typed = format!("{} {}", &code[..3], &code[3..]).to_lowercase();
-    phone.send(&ClientMsg::Join { code: typed, name: "Ada".into() }).await;
+    phone.send(&ClientMsg::Join { code: typed, name: "Ada".into(), join_id: None }).await;
     assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
     host.wait_for_players(1).await;
 }
@@ -102,7 +102,7 @@ async fn malformed_unknown_binary_and_oversized_frames_get_errors_and_the_connec
     assert_eq!(error_of(phone.recv().await).0, ErrorCode::FrameTooLarge);
 
     // Same connection, same raffle: all is well.
-    phone.send(&ClientMsg::Join { code, name: "Ada".into() }).await;
+    phone.send(&ClientMsg::Join { code, name: "Ada".into(), join_id: None }).await;
     assert!(matches!(phone.recv().await, ServerMsg::Joined { .. }));
     host.wait_for_players(1).await;
 }
@@ -112,7 +112,7 @@ async fn a_joined_phone_cannot_join_again() {
     let server = TestServer::start().await;
     let (_host, code, _) = server.host().await;
     let mut phone = server.player(&code, "Ada").await;
-    phone.client.send(&ClientMsg::Join { code, name: "Ada 2".into() }).await;
+    phone.client.send(&ClientMsg::Join { code, name: "Ada 2".into(), join_id: None }).await;
     assert_eq!(error_of(phone.client.recv().await).0, ErrorCode::AlreadyJoined);
 }
 

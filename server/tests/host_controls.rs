@@ -68,14 +68,14 @@ async fn closing_joining_turns_late_joiners_away_until_it_reopens() {
     host.send(&ClientMsg::SetJoining { open: false }).await;
     host.recv_until(|m| matches!(m, ServerMsg::Board { board, .. } if !board.joining_open)).await;
     let mut late = server.client().await;
-    late.send(&ClientMsg::Join { code: code.clone(), name: "Late".into() }).await;
+    late.send(&ClientMsg::Join { code: code.clone(), name: "Late".into(), join_id: None }).await;
     let ServerMsg::Error { code: ErrorCode::JoiningClosed, message, .. } = late.recv().await else {
         panic!()
     };
     assert!(message.contains("closed"));
     host.send(&ClientMsg::SetJoining { open: true }).await;
     host.recv_until(|m| matches!(m, ServerMsg::Board { board, .. } if board.joining_open)).await;
-    late.send(&ClientMsg::Join { code, name: "Late".into() }).await;
+    late.send(&ClientMsg::Join { code, name: "Late".into(), join_id: None }).await;
     assert!(matches!(late.recv().await, ServerMsg::Joined { .. }));
 }
 

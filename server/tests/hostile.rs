@@ -137,17 +137,17 @@ async fn guessing_codes_is_limited_per_address_even_for_a_lucky_guess() {
     let (_host, code, _) = server.host().await;
     let mut guesser = server.client().await;
     for guess in ["AAAAAA", "BBBBBB", "CCCCCC"] {
-        guesser.send(&ClientMsg::Join { code: guess.into(), name: "Eve".into() }).await;
+        guesser.send(&ClientMsg::Join { code: guess.into(), name: "Eve".into(), join_id: None }).await;
         assert_eq!(code_of(guesser.recv().await), ErrorCode::UnknownCode);
     }
-    guesser.send(&ClientMsg::Join { code: "DDDDDD".into(), name: "Eve".into() }).await;
+    guesser.send(&ClientMsg::Join { code: "DDDDDD".into(), name: "Eve".into(), join_id: None }).await;
     let ServerMsg::Error { code: ErrorCode::RateLimited, retry_after_ms: Some(wait), message, .. } =
         guesser.recv().await
     else {
         panic!("the fourth wrong code was not limited")
     };
     assert!(wait > 1_000 && message.contains("Try again in"), "{wait} {message}");
-    guesser.send(&ClientMsg::Join { code: code.clone(), name: "Eve".into() }).await;
+    guesser.send(&ClientMsg::Join { code: code.clone(), name: "Eve".into(), join_id: None }).await;
     assert_eq!(
         code_of(guesser.recv().await),
         ErrorCode::RateLimited,
@@ -182,7 +182,7 @@ async fn capacity_limits_give_clear_answers() {
     let _grace = server.player(&code, "Grace").await;
 
     let mut late = server.client().await;
-    late.send(&ClientMsg::Join { code, name: "Late".into() }).await;
+    late.send(&ClientMsg::Join { code, name: "Late".into(), join_id: None }).await;
     let ServerMsg::Error { code: ErrorCode::RaffleFull, message, .. } = late.recv().await else { panic!() };
     assert!(message.contains("full"));
 

@@ -59,7 +59,7 @@ async fn an_idle_raffle_is_ended_for_everyone_and_closed() {
 
     // Then it is closed: its code no longer finds it.
     let mut late = server.client().await;
-    late.send(&ClientMsg::Join { code: code.clone(), name: "Grace".into() }).await;
+    late.send(&ClientMsg::Join { code: code.clone(), name: "Grace".into(), join_id: None }).await;
     let ServerMsg::Error { code: ErrorCode::UnknownCode, .. } = late.recv().await else {
         panic!("a closed raffle must not take players")
     };
@@ -81,7 +81,7 @@ async fn a_database_locked_by_another_program_is_reported_and_loses_nothing() {
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
 
     let mut grace = server.client().await;
-    grace.send(&ClientMsg::Join { code: code.clone(), name: "Grace".into() }).await;
+    grace.send(&ClientMsg::Join { code: code.clone(), name: "Grace".into(), join_id: None }).await;
     let refused = grace.recv_within(Duration::from_secs(15)).await;
     let ServerMsg::Error { code: ErrorCode::NotSaved, message, .. } = refused else {
         panic!("expected not_saved, got {refused:?}")
@@ -96,7 +96,7 @@ async fn a_database_locked_by_another_program_is_reported_and_loses_nothing() {
 
     // Once the lock is let go, the same phone joins, and the raffle is as it was plus Grace.
     other.execute_batch("ROLLBACK").unwrap();
-    grace.send(&ClientMsg::Join { code: code.clone(), name: "Grace".into() }).await;
+    grace.send(&ClientMsg::Join { code: code.clone(), name: "Grace".into(), join_id: None }).await;
     let ServerMsg::Joined { .. } = grace.recv_within(Duration::from_secs(10)).await else {
         panic!("Grace could not join after the lock was released")
     };

@@ -235,3 +235,33 @@ async fn a_corrupt_database_stops_the_server_with_a_clear_error_and_is_left_alon
     assert!(said.contains(&database.display().to_string()), "the error names the file: {said}");
     assert_eq!(std::fs::read(&database).unwrap(), garbage, "the file was changed");
 }
+
+/// A join the server committed and then died before the phone read `joined` (the phone never
+/// learned it was in): after the restart, the phone asks again with the join id it kept, and it
+/// is the same player with the same token; the big screen has one player, not two.
+#[tokio::test]
+async fn a_join_whose_answer_died_with_the_server_is_the_same_player_after_the_restart() {
+    let database = fresh_database();
+    let port = free_port();
+    let mut first = ServerProcess::start(&database, port);
+    let (mut host, code, host_token) = first.server().host().await;
+    let join = ClientMsg::Join { code: code.clone(), name: "Ada".into(), join_id: Some("ada-phone".into()) };
+    let mut phone = first.server().client().await;
+    phone.send(&join).await;
+    // The host hears of a player only once the join is on disk: it is committed now.
+    host.wait_for_players(1).await;
+    first.signal("KILL");
+    first.wait(Duration::from_secs(5));
+    drop(phone); // its `joined` was never read
+
+    let second = ServerProcess::start(&database, port);
+    let mut retry = second.server().client().await;
+    retry.send(&join).await;
+    let ServerMsg::Joined { you, token, .. } = retry.recv().await else { panic!("joined again") };
+    assert_eq!(you.id, 1, "the same player");
+    let mut host = second.server().resume(&code, &host_token, None).await;
+    let ServerMsg::HostSnapshot { players, .. } = host.recv().await else { panic!("no host snapshot") };
+    assert_eq!(players.len(), 1, "one player, not two");
+    let mut resumed = second.server().resume(&code, &token, None).await;
+    assert!(matches!(resumed.recv().await, ServerMsg::PlayerSnapshot { .. }), "the token works");
+}

@@ -26,6 +26,8 @@ async fn a_phone_that_missed_the_draw_gets_its_result_exactly_once_when_it_retur
         panic!("no result")
     };
     assert_eq!(replayed, winner);
+    // Then the word that it is current, and nothing more: the result came exactly once.
+    assert!(matches!(back.recv().await, ServerMsg::Resumed { .. }));
     back.expect_silence().await;
     drop(grace);
 }

@@ -47,6 +47,7 @@ pub fn LinkNotice(link: ReadSignal<crate::ws_client::LinkState>) -> impl IntoVie
                 LinkState::Connecting => "Connecting…",
                 LinkState::Reconnecting => "Reconnecting…",
                 LinkState::Restarting => "Server restarting, back in a moment…",
+                LinkState::Waiting => "Not connected: trying again shortly…",
             }}
         </p>
     }

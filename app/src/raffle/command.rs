@@ -14,10 +14,14 @@ pub enum Actor {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// A guest joins under a name, exactly as typed; `token` is its new secret.
+    /// A guest joins under a name, exactly as typed; `token` is its new secret. `join_id` is
+    /// made up by the phone and kept before it first asks: the same id asked again (the answer
+    /// was lost, the server restarted) is the same player, not a second one; the id of a
+    /// removed player is told so.
     Join {
         name: String,
         token: Token,
+        join_id: Option<String>,
     },
     /// A player leaves for good. Its past wins stand.
     Leave,
@@ -59,6 +63,10 @@ pub enum Command {
         seconds: u32,
     },
     RemovePlayer {
+        player: PlayerId,
+    },
+    /// Lets a removed player back in (the host removed them by mistake).
+    ReadmitPlayer {
         player: PlayerId,
     },
     End,

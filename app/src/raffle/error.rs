@@ -47,4 +47,10 @@ pub enum Rejected {
     AlreadyClaimed,
     #[error("This raffle has ended.")]
     Ended,
+    #[error("The host removed you from this raffle. If that was a mistake, ask the host to let you back in, then join again.")]
+    Removed,
+    #[error("That player is not removed.")]
+    NotRemoved,
+    #[error("Too late: the raffle has ended and this prize was not claimed in time.")]
+    ClaimClosed,
 }

@@ -20,11 +20,17 @@ pub enum EventKind {
         player: PlayerId,
         name: String,
         token: Token,
+        /// The id the phone made up before it first asked to join (see `Command::Join`).
+        join_id: Option<String>,
     },
     PlayerLeft {
         player: PlayerId,
     },
     PlayerRemoved {
+        player: PlayerId,
+    },
+    /// The host let a removed player back in: the same player, name and token as before.
+    PlayerReadmitted {
         player: PlayerId,
     },
     /// `name: None` is the prize of a draw the host started without naming one.
@@ -69,6 +75,12 @@ pub enum EventKind {
     },
     /// The winner of `draw` did not claim; the prize is drawn again without them.
     WinnerSkipped {
+        draw: DrawNumber,
+        player: PlayerId,
+    },
+    /// The raffle ended with this prize unclaimed, and the time to claim it after the end ran
+    /// out (see `CLAIM_AFTER_END`): it stays unclaimed.
+    ClaimExpired {
         draw: DrawNumber,
         player: PlayerId,
     },

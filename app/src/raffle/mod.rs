@@ -6,7 +6,14 @@
 //!    the events to publish, in order, or [`Rejected`] when the command was the user's mistake.
 //!    A rejected command changes nothing; a repeated one (a double click) returns no events.
 //! 2. [`Raffle::poll_timeout`] says when the raffle next wants to be woken (a spinning draw's
-//!    reveal). At that time, call [`Raffle::handle_timeout`] and publish what it returns.
+//!    reveal; after the end, an unclaimed prize's last moment). At that time, call
+//!    [`Raffle::handle_timeout`] and publish what it returns.
+//!
+//! # The end of a raffle
+//! Ending while a draw spins reveals that draw first, so no draw is left half done. A prize
+//! won before the end can still be claimed after it, for [`CLAIM_AFTER_END`] or until its
+//! claim countdown runs out, whichever is later; then it is recorded as unclaimed
+//! (`ClaimExpired`). So nothing waits for a claim for ever.
 //!
 //! Every change is an [`Event`] with a sequence number one higher than the last, applied by one
 //! function; [`Raffle::replay`] applies the same events to rebuild the same raffle. The random
@@ -56,6 +63,10 @@ impl Default for Settings {
     }
 }
 
+/// How long a winner who has not claimed yet may still claim once the raffle has ended (a
+/// longer claim countdown still running at the end is kept).
+pub const CLAIM_AFTER_END: Millis = Millis(10 * 60 * 1_000);
+
 /// The number of a draw within a raffle: 1 for the first of the evening. A redraw is a new draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DrawNumber(pub u32);
@@ -97,7 +108,9 @@ impl Raffle {
     /// Applies one command from `actor`. On `Err`, nothing changed.
     pub fn handle(&mut self, now: Millis, actor: Actor, command: Command) -> Result<Vec<Event>, Rejected> {
         let kinds = rules::decide(&self.state, &self.settings, now, actor, command)?;
-        let mut events = self.commit(now, kinds);
+        // Ending while the names spin: that draw is revealed first, never left half done.
+        let mut events = if kinds.contains(&EventKind::Ended) { self.reveal(now) } else { Vec::new() };
+        events.extend(self.commit(now, kinds));
         // A draw with no spin is revealed by the same command.
         events.extend(self.handle_timeout(now));
         Ok(events)
@@ -105,12 +118,36 @@ impl Raffle {
 
     /// When the raffle next wants [`Raffle::handle_timeout`] to be called.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.state.spinning().map(|d| d.reveal_at)
+        let reveal = self.state.spinning().map(|d| d.reveal_at);
+        let expiry = if self.state.ended {
+            self.open_claims().filter_map(|d| self.claim_deadline(d)).min()
+        } else {
+            None
+        };
+        reveal.into_iter().chain(expiry).min()
     }
 
-    /// Reveals a spinning draw whose time has come; returns no events otherwise.
+    /// Reveals a spinning draw whose time has come, and after the end records prizes whose
+    /// time to claim ran out; returns no events otherwise.
     pub fn handle_timeout(&mut self, now: Millis) -> Vec<Event> {
-        let Some(draw) = self.state.spinning().filter(|d| now >= d.reveal_at) else { return Vec::new() };
+        let mut events = match self.state.spinning() {
+            Some(draw) if now >= draw.reveal_at => self.reveal(now),
+            _ => Vec::new(),
+        };
+        if self.state.ended {
+            let expired: Vec<EventKind> = self
+                .open_claims()
+                .filter(|d| self.claim_deadline(d).is_some_and(|at| now >= at))
+                .filter_map(|d| Some(EventKind::ClaimExpired { draw: d.number, player: d.winner? }))
+                .collect();
+            events.extend(self.commit(now, expired));
+        }
+        events
+    }
+
+    /// Picks the spinning draw's winner now, whatever its reveal time.
+    fn reveal(&mut self, now: Millis) -> Vec<Event> {
+        let Some(draw) = self.state.spinning() else { return Vec::new() };
         let number = draw.number;
         // Picked at the reveal, not at the start: until now nobody could know the winner, and
         // the winner is someone who is in the raffle at this moment.
@@ -120,6 +157,40 @@ impl Raffle {
             None => EventKind::DrawVoided { draw: number },
         };
         self.commit(now, vec![kind])
+    }
+
+    /// Revealed draws whose winner has neither claimed nor been skipped.
+    fn open_claims(&self) -> impl Iterator<Item = &Draw> {
+        self.state.draws.iter().filter(|d| d.winner.is_some() && d.claim == Claim::Open)
+    }
+
+    /// When the winner of `draw` runs out of time to claim: the countdown's end (if the host set
+    /// one), and after the raffle's end at least [`CLAIM_AFTER_END`] after it. `None` while no
+    /// deadline applies, or when the claim is settled.
+    pub fn claim_deadline(&self, draw: &Draw) -> Option<Millis> {
+        if draw.claim != Claim::Open {
+            return None;
+        }
+        let revealed = draw.revealed_at?;
+        let seconds = self.state.claim_seconds;
+        let countdown = (seconds > 0).then(|| revealed.plus(Millis(u64::from(seconds) * 1_000)));
+        match self.state.ended_at {
+            Some(ended) => {
+                Some(countdown.map_or(ended.plus(CLAIM_AFTER_END), |c| c.max(ended.plus(CLAIM_AFTER_END))))
+            }
+            None => countdown,
+        }
+    }
+
+    /// The player a phone's join id made, if they are in, with their token: the answer to a
+    /// join asked again.
+    pub fn joined_with(&self, join_id: &str) -> Option<(PlayerId, &Token)> {
+        self.state.joined_with(join_id).filter(|p| p.presence == Presence::In).map(|p| (p.id, &p.token))
+    }
+
+    /// When the host ended the raffle.
+    pub fn ended_at(&self) -> Option<Millis> {
+        self.state.ended_at
     }
 
     /// Who a token belongs to: the host, a player who is in, or nobody.

@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
 enum Op {
-    Join(String),
+    /// A name, and maybe one of a few join ids, so that repeated joins happen.
+    Join(String, Option<u8>),
+    Readmit(u32),
     Leave(u32),
     Claim {
         player: u32,
@@ -34,7 +36,8 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => "[a-cA-C ]{0,3}".prop_map(Op::Join),
+        6 => ("[a-cA-C ]{0,3}", prop::option::of(0u8..4)).prop_map(|(name, id)| Op::Join(name, id)),
+        1 => (1u32..8).prop_map(Op::Readmit),
         1 => (1u32..8).prop_map(Op::Leave),
         2 => (1u32..8, 1u32..6).prop_map(|(player, draw)| Op::Claim { player, draw }),
         1 => "[a-z]{0,4}".prop_map(Op::AddPrize),
@@ -57,6 +60,7 @@ struct Model {
     held: HashMap<PlayerId, u32>,
     skipped: HashMap<PrizeId, HashSet<PlayerId>>,
     tokens: u32,
+    join_ids: HashMap<String, PlayerId>,
 }
 
 impl Model {
@@ -79,6 +83,17 @@ impl Model {
                         prop_assert_eq!(self.held.get(winner).copied().unwrap_or(0), 0, "nobody wins twice");
                     }
                     *self.held.entry(*winner).or_default() += 1;
+                }
+                EventKind::ClaimExpired { draw, .. } => {
+                    prop_assert!(r.has_ended(), "claims expire only after the end");
+                    prop_assert!(r.draw(*draw).unwrap().winner.is_some());
+                }
+                EventKind::PlayerJoined { player, join_id: Some(id), .. } => {
+                    let live = self.join_ids.insert(id.clone(), *player);
+                    prop_assert!(
+                        live.is_none_or(|earlier| r.player(earlier).unwrap().presence == Presence::Left),
+                        "a join id makes a second player only after the first left"
+                    );
                 }
                 EventKind::WinnerSkipped { draw, player } => {
                     *self.held.get_mut(player).expect("only winners are skipped") -= 1;
@@ -110,10 +125,20 @@ proptest! {
         for op in ops {
             let before = r.last_seq();
             let (actor, command) = match op {
-                Op::Join(name) => {
+                Op::Join(name, id) => {
                     model.tokens += 1;
-                    (Actor::Guest, Command::Join { name, token: Token::new(format!("t{}", model.tokens)) })
+                    let join_id = id.map(|id| format!("j{id}"));
+                    if let Some((player, _)) = join_id.as_deref().and_then(|id| r.joined_with(id)) {
+                        // Asked again: the same player, and nothing happens.
+                        let command = Command::Join { name, token: Token::new("again"), join_id: join_id.clone() };
+                        let result = r.handle(now, Actor::Guest, command);
+                        prop_assert!(r.has_ended() || result == Ok(Vec::new()), "a repeated join changes nothing");
+                        prop_assert_eq!(r.joined_with(join_id.as_deref().unwrap()).map(|(p, _)| p), Some(player));
+                        continue;
+                    }
+                    (Actor::Guest, Command::Join { name, token: Token::new(format!("t{}", model.tokens)), join_id })
                 }
+                Op::Readmit(p) => (Actor::Host, Command::ReadmitPlayer { player: PlayerId(p) }),
                 Op::Leave(p) => (Actor::Player(PlayerId(p)), Command::Leave),
                 Op::Claim { player, draw } => (Actor::Player(PlayerId(player)), Command::Claim { draw: DrawNumber(draw) }),
                 Op::AddPrize(name) => (Actor::Host, Command::AddPrize { name }),
@@ -149,6 +174,14 @@ proptest! {
             prop_assert!(!draw.is_spinning());
             prop_assert!(draw.void != draw.winner.is_some(), "a draw has a winner or is void");
         }
+        // After the end, nothing waits for a claim for ever.
+        if r.has_ended() {
+            let later = now.plus(Millis(spin)).plus(CLAIM_AFTER_END).plus(Millis(3_600_000));
+            let events = r.handle_timeout(later);
+            model.check(&r, events)?;
+            prop_assert!(r.draws().iter().all(|d| d.winner.is_none() || d.claim != Claim::Open));
+            prop_assert_eq!(r.poll_timeout(), None);
+        }
         // Replaying the log from the first event rebuilds the same raffle.
         let replayed = Raffle::replay(settings, &model.log, rng());
         prop_assert!(replayed.same_state_as(&r));
@@ -163,7 +196,7 @@ fn a_raffle_replayed_during_a_spin_reveals_on_time() {
     let (mut r, first) =
         Raffle::new(settings, Millis(0), Token::new("h"), Box::new(StdRng::seed_from_u64(1)));
     let mut log = vec![first];
-    let join = Command::Join { name: "Ada".into(), token: Token::new("a") };
+    let join = Command::Join { name: "Ada".into(), token: Token::new("a"), join_id: None };
     log.extend(r.handle(Millis(0), Actor::Guest, join).unwrap());
     log.extend(r.handle(Millis(0), Actor::Host, Command::Draw { draw: DrawNumber(1), prize: None }).unwrap());
     let mut replayed = Raffle::replay(settings, &log, Box::new(StdRng::seed_from_u64(9)));

@@ -12,7 +12,8 @@ pub(super) fn decide(
     actor: Actor,
     command: Command,
 ) -> Result<Vec<EventKind>, Rejected> {
-    if state.ended {
+    // A prize won before the end can still be claimed after it; nothing else can happen.
+    if state.ended && !matches!(command, Command::Claim { .. }) {
         return Err(Rejected::Ended);
     }
     if command.is_host_only() && actor != Actor::Host {
@@ -26,9 +27,19 @@ pub(super) fn decide(
         _ => None,
     };
     match command {
-        Command::Join { name, token } => {
+        Command::Join { name, token, join_id } => {
             if actor != Actor::Guest {
                 return Err(Rejected::AlreadyJoined);
+            }
+            // Asked before (its answer was lost): the player it made, even if joining has
+            // closed or the raffle filled up since. The caller looks the player up.
+            if let Some(earlier) = join_id.as_deref().and_then(|id| state.joined_with(id)) {
+                match earlier.presence {
+                    Presence::In => return Ok(Vec::new()),
+                    Presence::Removed => return Err(Rejected::Removed),
+                    // Left for good: this is a new join.
+                    Presence::Left => {}
+                }
             }
             if !state.joining_open {
                 return Err(Rejected::JoiningClosed);
@@ -42,7 +53,7 @@ pub(super) fn decide(
                 return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });
             }
             let player = PlayerId(state.players.len() as u32 + 1);
-            Ok(vec![EventKind::PlayerJoined { player, name, token }])
+            Ok(vec![EventKind::PlayerJoined { player, name, token, join_id }])
         }
         Command::Leave => {
             let player = player.ok_or(Rejected::UnknownPlayer)?;
@@ -77,6 +88,17 @@ pub(super) fn decide(
         Command::RemovePlayer { player } => match state.player(player) {
             Some(p) if p.presence == Presence::In => Ok(vec![EventKind::PlayerRemoved { player }]),
             _ => Err(Rejected::UnknownPlayer),
+        },
+        Command::ReadmitPlayer { player } => match state.player(player) {
+            Some(p) if p.presence == Presence::Removed => {
+                // Someone new may have taken the name meanwhile: two players must not share it.
+                if let Some(&index) = state.names.get(&collision_key(&p.name)) {
+                    return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });
+                }
+                Ok(vec![EventKind::PlayerReadmitted { player }])
+            }
+            Some(_) => Err(Rejected::NotRemoved),
+            None => Err(Rejected::UnknownPlayer),
         },
         Command::End => Ok(vec![EventKind::Ended]),
     }
@@ -113,6 +135,7 @@ fn claim(state: &State, player: PlayerId, number: DrawNumber) -> Result<Vec<Even
         // A second tap, or a retried frame: already done.
         Claim::Claimed { .. } => Ok(Vec::new()),
         Claim::Skipped { .. } => Err(Rejected::ClaimTooLate),
+        Claim::Expired { .. } => Err(Rejected::ClaimClosed),
     }
 }
 
@@ -170,6 +193,8 @@ fn redraw(
         // Already redrawn: the redraw that exists is the answer.
         Claim::Skipped { .. } => return Ok(Vec::new()),
         Claim::Claimed { .. } => return Err(Rejected::AlreadyClaimed),
+        // Only after the end, when nothing is redrawn.
+        Claim::Expired { .. } => return Err(Rejected::Ended),
         Claim::Open => {}
     }
     if draw.is_spinning() {

@@ -50,6 +50,10 @@ pub enum Claim {
     Skipped {
         at: Millis,
     },
+    /// The raffle ended and the winner did not claim in the time left after the end.
+    Expired {
+        at: Millis,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,12 +83,15 @@ pub(super) struct State {
     /// Collision key -> player index, for players who are in. O(1) joins at 18,000 players.
     pub names: HashMap<String, usize>,
     pub tokens: HashMap<Token, PlayerId>,
+    /// The phone-made id of each join, to answer a repeated join with the same player.
+    pub join_ids: HashMap<String, PlayerId>,
     pub prizes: Vec<Prize>,
     pub draws: Vec<Draw>,
     pub joining_open: bool,
     pub repeat_winners: bool,
     pub claim_seconds: u32,
     pub ended: bool,
+    pub ended_at: Option<Millis>,
     pub last_seq: u64,
 }
 
@@ -95,12 +102,14 @@ impl Default for State {
             players: Vec::new(),
             names: HashMap::new(),
             tokens: HashMap::new(),
+            join_ids: HashMap::new(),
             prizes: Vec::new(),
             draws: Vec::new(),
             joining_open: true,
             repeat_winners: false,
             claim_seconds: 0,
             ended: false,
+            ended_at: None,
             last_seq: 0,
         }
     }
@@ -126,6 +135,11 @@ impl State {
 
     pub fn next_draw(&self) -> DrawNumber {
         DrawNumber(self.draws.len() as u32 + 1)
+    }
+
+    /// The player a join id names, whatever became of them.
+    pub fn joined_with(&self, join_id: &str) -> Option<&Player> {
+        self.player(*self.join_ids.get(join_id)?)
     }
 
     /// Whether this player holds a prize: a win that was not skipped.
@@ -160,9 +174,12 @@ impl State {
         self.last_seq = seq;
         match kind {
             EventKind::Started { host_token } => self.host_token = Some(host_token.clone()),
-            EventKind::PlayerJoined { player, name, token } => {
+            EventKind::PlayerJoined { player, name, token, join_id } => {
                 self.names.insert(collision_key(name), self.players.len());
                 self.tokens.insert(token.clone(), *player);
+                if let Some(join_id) = join_id {
+                    self.join_ids.insert(join_id.clone(), *player);
+                }
                 self.players.push(Player {
                     id: *player,
                     name: name.clone(),
@@ -172,6 +189,13 @@ impl State {
             }
             EventKind::PlayerLeft { player } => self.set_presence(*player, Presence::Left),
             EventKind::PlayerRemoved { player } => self.set_presence(*player, Presence::Removed),
+            EventKind::PlayerReadmitted { player } => {
+                let index = player.0 as usize - 1;
+                let p = &mut self.players[index];
+                p.presence = Presence::In;
+                self.names.insert(collision_key(&p.name), index);
+                self.tokens.insert(p.token.clone(), *player);
+            }
             EventKind::PrizeAdded { prize, name } => self.prizes.push(Prize {
                 id: *prize,
                 name: name.clone(),
@@ -211,7 +235,11 @@ impl State {
                 let prize = draw.prize;
                 self.prize_mut(prize).skipped.push(*player);
             }
-            EventKind::Ended => self.ended = true,
+            EventKind::ClaimExpired { draw, .. } => self.draw_mut(*draw).claim = Claim::Expired { at },
+            EventKind::Ended => {
+                self.ended = true;
+                self.ended_at = Some(at);
+            }
         }
     }
 

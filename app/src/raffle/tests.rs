@@ -13,7 +13,11 @@ pub(super) fn raffle(spin_ms: u64, seed: u64) -> Raffle {
 
 fn join(r: &mut Raffle, name: &str) -> PlayerId {
     let token = Token::new(format!("token-of-{name}"));
-    match r.handle(T0, Actor::Guest, Command::Join { name: name.into(), token }).unwrap().as_slice() {
+    match r
+        .handle(T0, Actor::Guest, Command::Join { name: name.into(), token, join_id: None })
+        .unwrap()
+        .as_slice()
+    {
         [Event { kind: EventKind::PlayerJoined { player, .. }, .. }] => *player,
         other => panic!("unexpected events {other:?}"),
     }
@@ -63,7 +67,7 @@ fn bad_names_are_rejected_and_change_nothing() {
         ("ada", Rejected::NameTaken { taken: "Ada".into() }),
         ("  ADA ", Rejected::NameTaken { taken: "Ada".into() }),
     ] {
-        let command = Command::Join { name: name.into(), token: Token::new("t") };
+        let command = Command::Join { name: name.into(), token: Token::new("t"), join_id: None };
         assert_eq!(r.handle(T0, Actor::Guest, command), Err(why));
     }
     assert_eq!(r.players().len(), 1);
@@ -212,7 +216,7 @@ fn a_redraw_skips_the_absent_winner_for_that_prize_and_keeps_the_history() {
 fn joining_can_be_closed_and_reopened() {
     let mut r = raffle(0, 1);
     host(&mut r, Command::SetJoining { open: false }).unwrap();
-    let late = Command::Join { name: "Late".into(), token: Token::new("t") };
+    let late = Command::Join { name: "Late".into(), token: Token::new("t"), join_id: None };
     assert_eq!(r.handle(T0, Actor::Guest, late.clone()), Err(Rejected::JoiningClosed));
     host(&mut r, Command::SetJoining { open: true }).unwrap();
     assert!(r.handle(T0, Actor::Guest, late).is_ok());
@@ -249,7 +253,7 @@ fn a_full_raffle_turns_newcomers_away() {
     let mut r = Raffle::new(settings, T0, Token::new("h"), Box::new(StdRng::seed_from_u64(0))).0;
     join(&mut r, "Ada");
     let grace = join(&mut r, "Grace");
-    let late = Command::Join { name: "Late".into(), token: Token::new("late") };
+    let late = Command::Join { name: "Late".into(), token: Token::new("late"), join_id: None };
     assert_eq!(r.handle(T0, Actor::Guest, late.clone()), Err(Rejected::RaffleFull { max: 2 }));
     r.handle(T0, Actor::Player(grace), Command::Leave).unwrap();
     assert_eq!(
@@ -260,12 +264,128 @@ fn a_full_raffle_turns_newcomers_away() {
 }
 
 #[test]
-fn an_ended_raffle_refuses_everything() {
+fn an_ended_raffle_refuses_everything_but_claims() {
     let mut r = raffle(0, 1);
     host(&mut r, Command::End).unwrap();
-    let join = Command::Join { name: "Ada".into(), token: Token::new("t") };
+    let join = Command::Join { name: "Ada".into(), token: Token::new("t"), join_id: None };
     assert_eq!(r.handle(T0, Actor::Guest, join), Err(Rejected::Ended));
     assert!(r.has_ended());
+}
+
+#[test]
+fn ending_during_a_spin_reveals_that_draw_first() {
+    let mut r = raffle(5_000, 1);
+    let ada = join(&mut r, "Ada");
+    host(&mut r, Command::Draw { draw: DrawNumber(1), prize: None }).unwrap();
+    let events = host(&mut r, Command::End).unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| &e.kind).collect();
+    assert_eq!(kinds, [&EventKind::WinnerDrawn { draw: DrawNumber(1), winner: ada }, &EventKind::Ended]);
+    assert!(r.spinning().is_none());
+}
+
+#[test]
+fn a_prize_won_before_the_end_can_be_claimed_after_it_until_its_time_runs_out() {
+    let mut r = raffle(0, 1);
+    let (ada, grace) = (join(&mut r, "Ada"), join(&mut r, "Grace"));
+    host(&mut r, Command::SetClaimSeconds { seconds: 60 }).unwrap();
+    let first = draw(&mut r, None);
+    let second = draw(&mut r, None);
+    assert_eq!([first, second].iter().collect::<HashSet<_>>(), [ada, grace].iter().collect());
+    host(&mut r, Command::End).unwrap();
+    // Nothing else happens after the end, but a winner may still claim.
+    assert_eq!(host(&mut r, Command::Draw { draw: DrawNumber(3), prize: None }), Err(Rejected::Ended));
+    assert_eq!(host(&mut r, Command::Redraw { draw: DrawNumber(1) }), Err(Rejected::Ended));
+    let claimed = r.handle(T0.plus(Millis(1)), Actor::Player(first), Command::Claim { draw: DrawNumber(1) });
+    assert!(matches!(claimed.unwrap()[0].kind, EventKind::PrizeClaimed { .. }));
+    // The other claim is open until CLAIM_AFTER_END (longer than the 60 s countdown here).
+    let deadline = T0.plus(CLAIM_AFTER_END);
+    assert_eq!(r.poll_timeout(), Some(deadline));
+    assert!(r.handle_timeout(deadline.saturating_sub(Millis(1))).is_empty());
+    let expired = r.handle_timeout(deadline);
+    assert_eq!(expired[0].kind, EventKind::ClaimExpired { draw: DrawNumber(2), player: second });
+    assert_eq!(r.poll_timeout(), None, "nothing waits for a claim any more");
+    let late = r.handle(deadline, Actor::Player(second), Command::Claim { draw: DrawNumber(2) });
+    assert_eq!(late, Err(Rejected::ClaimClosed));
+}
+
+#[test]
+fn a_longer_countdown_running_at_the_end_is_kept() {
+    let mut r = raffle(0, 1);
+    join(&mut r, "Ada");
+    host(&mut r, Command::SetClaimSeconds { seconds: 3_600 }).unwrap();
+    draw(&mut r, None);
+    host(&mut r, Command::End).unwrap();
+    let d = r.draw(DrawNumber(1)).unwrap();
+    assert_eq!(r.claim_deadline(d), Some(T0.plus(Millis(3_600_000))));
+}
+
+#[test]
+fn a_join_asked_again_with_its_id_is_the_same_player() {
+    let mut r = raffle(0, 1);
+    let join_id = Some("phone-1".to_owned());
+    let first = Command::Join { name: "Ada".into(), token: Token::new("t1"), join_id: join_id.clone() };
+    let events = r.handle(T0, Actor::Guest, first).unwrap();
+    assert_eq!(events.len(), 1);
+    // The answer was lost; the phone asks again (with a new token the server made up).
+    host(&mut r, Command::SetJoining { open: false }).unwrap();
+    let again = Command::Join { name: "Ada".into(), token: Token::new("t2"), join_id: join_id.clone() };
+    assert_eq!(r.handle(T0, Actor::Guest, again), Ok(Vec::new()), "no second player");
+    let (player, token) = r.joined_with("phone-1").unwrap();
+    assert_eq!((player, token.expose()), (PlayerId(1), "t1"), "the first token is the answer");
+    assert_eq!(r.players_in(), 1);
+}
+
+#[test]
+fn a_removed_players_join_id_is_told_so_until_the_host_lets_them_back_in() {
+    let mut r = raffle(0, 1);
+    let join_id = Some("phone-1".to_owned());
+    let join = |token: &str| Command::Join {
+        name: "Mallory".into(),
+        token: Token::new(token),
+        join_id: join_id.clone(),
+    };
+    r.handle(T0, Actor::Guest, join("t1")).unwrap();
+    host(&mut r, Command::RemovePlayer { player: PlayerId(1) }).unwrap();
+    assert_eq!(r.handle(T0, Actor::Guest, join("t2")), Err(Rejected::Removed));
+    assert_eq!(host(&mut r, Command::ReadmitPlayer { player: PlayerId(2) }), Err(Rejected::UnknownPlayer));
+    host(&mut r, Command::ReadmitPlayer { player: PlayerId(1) }).unwrap();
+    assert_eq!(host(&mut r, Command::ReadmitPlayer { player: PlayerId(1) }), Err(Rejected::NotRemoved));
+    assert_eq!(r.handle(T0, Actor::Guest, join("t3")), Ok(Vec::new()));
+    assert_eq!(
+        r.joined_with("phone-1").map(|(p, t)| (p, t.expose().to_owned())),
+        Some((PlayerId(1), "t1".into()))
+    );
+    assert_eq!(r.identify(&Token::new("t1")), Some(Actor::Player(PlayerId(1))));
+    // Without the id (another browser), a removed person is just a new name.
+    let fresh = Command::Join { name: "Mallory B".into(), token: Token::new("t4"), join_id: None };
+    assert!(r.handle(T0, Actor::Guest, fresh).is_ok());
+}
+
+#[test]
+fn a_removed_player_is_not_let_back_in_under_a_name_someone_took_since() {
+    let mut r = raffle(0, 1);
+    let mallory = join(&mut r, "Mallory");
+    host(&mut r, Command::RemovePlayer { player: mallory }).unwrap();
+    join(&mut r, "mallory");
+    assert!(matches!(
+        host(&mut r, Command::ReadmitPlayer { player: mallory }),
+        Err(Rejected::NameTaken { .. })
+    ));
+}
+
+#[test]
+fn a_player_who_left_joins_again_with_the_same_id_as_someone_new() {
+    let mut r = raffle(0, 1);
+    let join_id = Some("phone-1".to_owned());
+    let join = |token: &str| Command::Join {
+        name: "Ada".into(),
+        token: Token::new(token),
+        join_id: join_id.clone(),
+    };
+    r.handle(T0, Actor::Guest, join("t1")).unwrap();
+    r.handle(T0, Actor::Player(PlayerId(1)), Command::Leave).unwrap();
+    assert_eq!(r.handle(T0, Actor::Guest, join("t2")).unwrap().len(), 1);
+    assert_eq!(r.joined_with("phone-1").map(|(p, _)| p), Some(PlayerId(2)));
 }
 
 #[test]

@@ -9,21 +9,71 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum Row {
-    Started { host_token: String },
-    PlayerJoined { player: u32, name: String, token: String },
-    PlayerLeft { player: u32 },
-    PlayerRemoved { player: u32 },
-    PrizeAdded { prize: u32, name: Option<String> },
-    PrizeRenamed { prize: u32, name: String },
-    PrizeRemoved { prize: u32 },
-    JoiningChanged { open: bool },
-    RepeatWinnersChanged { allowed: bool },
-    ClaimSecondsChanged { seconds: u32 },
-    DrawStarted { draw: u32, prize: u32, reveal_at: u64, redraw_of: Option<u32> },
-    WinnerDrawn { draw: u32, winner: u32 },
-    DrawVoided { draw: u32 },
-    PrizeClaimed { draw: u32, player: u32 },
-    WinnerSkipped { draw: u32, player: u32 },
+    Started {
+        host_token: String,
+    },
+    PlayerJoined {
+        player: u32,
+        name: String,
+        token: String,
+        /// Absent in rows written before join ids existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        join_id: Option<String>,
+    },
+    PlayerReadmitted {
+        player: u32,
+    },
+    ClaimExpired {
+        draw: u32,
+        player: u32,
+    },
+    PlayerLeft {
+        player: u32,
+    },
+    PlayerRemoved {
+        player: u32,
+    },
+    PrizeAdded {
+        prize: u32,
+        name: Option<String>,
+    },
+    PrizeRenamed {
+        prize: u32,
+        name: String,
+    },
+    PrizeRemoved {
+        prize: u32,
+    },
+    JoiningChanged {
+        open: bool,
+    },
+    RepeatWinnersChanged {
+        allowed: bool,
+    },
+    ClaimSecondsChanged {
+        seconds: u32,
+    },
+    DrawStarted {
+        draw: u32,
+        prize: u32,
+        reveal_at: u64,
+        redraw_of: Option<u32>,
+    },
+    WinnerDrawn {
+        draw: u32,
+        winner: u32,
+    },
+    DrawVoided {
+        draw: u32,
+    },
+    PrizeClaimed {
+        draw: u32,
+        player: u32,
+    },
+    WinnerSkipped {
+        draw: u32,
+        player: u32,
+    },
     Ended {},
 }
 
@@ -38,9 +88,14 @@ pub struct StoredEvent {
 pub fn encode(event: &Event) -> StoredEvent {
     let row = match &event.kind {
         EventKind::Started { host_token } => Row::Started { host_token: host_token.expose().to_owned() },
-        EventKind::PlayerJoined { player, name, token } => {
-            Row::PlayerJoined { player: player.0, name: name.clone(), token: token.expose().to_owned() }
-        }
+        EventKind::PlayerJoined { player, name, token, join_id } => Row::PlayerJoined {
+            player: player.0,
+            name: name.clone(),
+            token: token.expose().to_owned(),
+            join_id: join_id.clone(),
+        },
+        EventKind::PlayerReadmitted { player } => Row::PlayerReadmitted { player: player.0 },
+        EventKind::ClaimExpired { draw, player } => Row::ClaimExpired { draw: draw.0, player: player.0 },
         EventKind::PlayerLeft { player } => Row::PlayerLeft { player: player.0 },
         EventKind::PlayerRemoved { player } => Row::PlayerRemoved { player: player.0 },
         EventKind::PrizeAdded { prize, name } => Row::PrizeAdded { prize: prize.0, name: name.clone() },
@@ -68,8 +123,12 @@ pub fn encode(event: &Event) -> StoredEvent {
 pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
     let kind = match serde_json::from_str::<Row>(&stored.kind)? {
         Row::Started { host_token } => EventKind::Started { host_token: Token::new(host_token) },
-        Row::PlayerJoined { player, name, token } => {
-            EventKind::PlayerJoined { player: PlayerId(player), name, token: Token::new(token) }
+        Row::PlayerJoined { player, name, token, join_id } => {
+            EventKind::PlayerJoined { player: PlayerId(player), name, token: Token::new(token), join_id }
+        }
+        Row::PlayerReadmitted { player } => EventKind::PlayerReadmitted { player: PlayerId(player) },
+        Row::ClaimExpired { draw, player } => {
+            EventKind::ClaimExpired { draw: DrawNumber(draw), player: PlayerId(player) }
         }
         Row::PlayerLeft { player } => EventKind::PlayerLeft { player: PlayerId(player) },
         Row::PlayerRemoved { player } => EventKind::PlayerRemoved { player: PlayerId(player) },
@@ -108,7 +167,20 @@ mod tests {
         let (d, p, w) = (DrawNumber(3), PrizeId(2), PlayerId(7));
         vec![
             EventKind::Started { host_token: Token::new("h") },
-            EventKind::PlayerJoined { player: w, name: "Ada \"<b>\"".into(), token: Token::new("t") },
+            EventKind::PlayerJoined {
+                player: w,
+                name: "Ada \"<b>\"".into(),
+                token: Token::new("t"),
+                join_id: None,
+            },
+            EventKind::PlayerJoined {
+                player: w,
+                name: "Ada".into(),
+                token: Token::new("t"),
+                join_id: Some("f3a9".into()),
+            },
+            EventKind::PlayerReadmitted { player: w },
+            EventKind::ClaimExpired { draw: d, player: w },
             EventKind::PlayerLeft { player: w },
             EventKind::PlayerRemoved { player: w },
             EventKind::PrizeAdded { prize: p, name: Some("Book".into()) },
@@ -149,7 +221,12 @@ mod tests {
             decode(&row(r#"{"type":"player_joined","player":1,"name":"Ada","token":"ab"}"#)).unwrap();
         assert_eq!(
             joined.kind,
-            EventKind::PlayerJoined { player: PlayerId(1), name: "Ada".into(), token: Token::new("ab") }
+            EventKind::PlayerJoined {
+                player: PlayerId(1),
+                name: "Ada".into(),
+                token: Token::new("ab"),
+                join_id: None
+            }
         );
         assert_eq!(decode(&row(r#"{"type":"ended"}"#)).unwrap().kind, EventKind::Ended);
         assert!(decode(&row(r#"{"type":"from_the_future"}"#)).is_err());

@@ -10,7 +10,8 @@ fn events(players: usize) -> Vec<Event> {
         Raffle::new(settings, Millis(1_000), Token::new("host"), Box::new(StdRng::seed_from_u64(7)));
     let mut events = vec![first];
     for i in 0..players {
-        let join = Command::Join { name: format!("Player {i}"), token: Token::new(format!("t{i}")) };
+        let join =
+            Command::Join { name: format!("Player {i}"), token: Token::new(format!("t{i}")), join_id: None };
         events.extend(raffle.handle(Millis(2_000), Actor::Guest, join).unwrap());
     }
     if players > 0 {

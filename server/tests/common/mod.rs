@@ -94,7 +94,7 @@ impl TestServer {
     /// A phone that has joined `code` as `name`.
     pub async fn player(&self, code: &str, name: &str) -> Phone {
         let mut client = self.client().await;
-        client.send(&ClientMsg::Join { code: code.into(), name: name.into() }).await;
+        client.send(&ClientMsg::Join { code: code.into(), name: name.into(), join_id: None }).await;
         match client.recv().await {
             ServerMsg::Joined { you, token, seq, .. } => Phone { client, you, token, seq },
             other => panic!("{name} expected joined, got {other:?}"),

@@ -32,7 +32,7 @@ pub(super) fn History(host: Host) -> impl IntoView {
                                     <td>{d.draw}</td>
                                     <td>{d.prize.clone().unwrap_or_else(|| "—".into())}</td>
                                     <td>{d.winner.clone().map(|w| w.name).unwrap_or_else(|| "—".into())}</td>
-                                    <td>{result(&d)}</td>
+                                    <td>{result(&d, host.board.with_untracked(|b| b.ended_at))}</td>
                                     <td>{browser::local_time(d.claim_changed_at.or(d.revealed_at).unwrap_or(d.started_at))}</td>
                                 </tr>
                             }).collect_view()}
@@ -48,13 +48,18 @@ pub(super) fn History(host: Host) -> impl IntoView {
     }
 }
 
-fn result(d: &DrawView) -> String {
+/// What became of a draw, in words; `ended_at` tells a claim made after the raffle ended.
+fn result(d: &DrawView, ended_at: Option<u64>) -> String {
+    let after_end = ended_at.zip(d.claim_changed_at).is_some_and(|(end, at)| at > end);
     let result = match d.claim {
         ClaimView::Spinning => "drawing",
         ClaimView::Void => "nobody left to win",
+        ClaimView::Open if ended_at.is_some() => "waiting for claim (the raffle has ended)",
         ClaimView::Open => "waiting for claim",
+        ClaimView::Claimed if after_end => "claimed after the end",
         ClaimView::Claimed => "claimed",
         ClaimView::Skipped => "skipped",
+        ClaimView::Expired => "not claimed",
     };
     match d.redraw_of {
         Some(of) => format!("{result} (redraw of #{of})"),

@@ -2,6 +2,7 @@
 //! history of the evening and the host's controls. It survives a reload, a second tab and a
 //! dropped Wi-Fi: the host token in localStorage brings back the same raffle.
 
+mod claims;
 mod controls;
 mod history;
 mod prizes;
@@ -28,7 +29,7 @@ pub(super) struct Host {
     connected: RwSignal<u32>,
     board: RwSignal<Board>,
     /// When each open claim runs out, by this device's clock: (draw, deadline in ms).
-    claim_deadline: RwSignal<Option<(u32, f64)>>,
+    claim_deadlines: RwSignal<Vec<(u32, f64)>>,
     errors: Errors,
     /// This browser cannot run this raffle (not its host, or the raffle has closed): the page
     /// shows why and a way home, not a raffle that looks live.
@@ -46,7 +47,10 @@ pub(super) struct Errors {
     page: RwSignal<Option<String>>,
 }
 
-const NOT_THE_HOST: &str = "This browser is not the host of this raffle. Start a new one from the home page.";
+/// The server answers a closed raffle and a foreign browser alike (so that codes cannot be
+/// probed), and so does this page.
+const CANNOT_HOST: &str =
+    "This raffle has closed, or this browser is not its host. Start a new one from the home page.";
 
 impl Host {
     fn send(&self, msg: ClientMsg) {
@@ -82,10 +86,9 @@ impl Host {
                 self.total.set(total);
             }
             ServerMsg::Board { board, .. } => self.set_board(board),
-            ServerMsg::Error { code: ErrorCode::BadToken, .. } => self.give_up(NOT_THE_HOST),
             // Raffles close after a day without activity (or an hour after they end).
-            ServerMsg::Error { code: ErrorCode::UnknownCode, .. } => {
-                self.give_up("This raffle has closed. Start a new one from the home page.")
+            ServerMsg::Error { code: ErrorCode::BadToken | ErrorCode::UnknownCode, .. } => {
+                self.give_up(CANNOT_HOST)
             }
             ServerMsg::Error { field, message, .. } => match field {
                 Some(Field::Draw | Field::Claim) => self.errors.draw.set(Some(message)),
@@ -97,14 +100,22 @@ impl Host {
         }
     }
 
+    /// Whole seconds the winner of `draw` has left to claim, at `now`, if a deadline applies.
+    fn seconds_left(&self, draw: u32, now: f64) -> Option<u64> {
+        let deadline =
+            self.claim_deadlines.with(|all| all.iter().find(|(d, _)| *d == draw).map(|(_, at)| *at))?;
+        Some(((deadline - now) / 1_000.0).ceil().max(0.0) as u64)
+    }
+
     fn give_up(&self, why: &str) {
         self.errors.page.set(Some(why.into()));
         self.gone.set(true);
     }
 
     fn set_board(&self, board: Board) {
-        let open_claim = board.draws.last().and_then(|d| d.claim_ms_left.map(|left| (d.draw, left)));
-        self.claim_deadline.set(open_claim.map(|(draw, left)| (draw, browser::now_ms() + left as f64)));
+        let now = browser::now_ms();
+        let deadlines = board.draws.iter().filter_map(|d| Some((d.draw, now + d.claim_ms_left? as f64)));
+        self.claim_deadlines.set(deadlines.collect());
         if board.draws.last().is_some_and(|d| d.winner.is_some()) {
             self.errors.draw.set(None);
         }
@@ -125,7 +136,7 @@ pub fn HostPage() -> impl IntoView {
         total: RwSignal::new(0),
         connected: RwSignal::new(0),
         board: RwSignal::new(Board::default()),
-        claim_deadline: RwSignal::new(None),
+        claim_deadlines: RwSignal::new(Vec::new()),
         errors: Errors::default(),
         gone: RwSignal::new(false),
         link,
@@ -140,7 +151,7 @@ pub fn HostPage() -> impl IntoView {
             Some(code) => match browser::load(&browser::token_key("host", &code)) {
                 Some(token) => Some(ClientMsg::Resume { code, token, last_seq: None }),
                 None => {
-                    host.give_up(NOT_THE_HOST);
+                    host.give_up(CANNOT_HOST);
                     None
                 }
             },
@@ -198,6 +209,7 @@ fn RaffleView(host: Host) -> impl IntoView {
             }}
         </aside>
         <stage::Stage host/>
+        <claims::OpenClaims host/>
         <section class="players" aria-labelledby="players-heading">
             <h2 id="players-heading">
                 {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
@@ -222,6 +234,7 @@ fn RaffleView(host: Host) -> impl IntoView {
                 let hidden = host.players.with(Vec::len).saturating_sub(SHOWN_NAMES);
                 (hidden > 0).then(|| view! { <p class="hint">{format!("…and {hidden} who joined earlier")}</p> })
             }}
+            <claims::Removed host/>
         </section>
         <div class="host-lower">
             <prizes::Prizes host/>

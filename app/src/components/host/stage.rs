@@ -29,12 +29,7 @@ pub(super) fn Stage(host: Host) -> impl IntoView {
     };
     let redraw = move |draw: u32| host.send(ClientMsg::Redraw { draw });
     let now = ticking_clock();
-    let seconds_left = move |draw: u32| {
-        host.claim_deadline
-            .get()
-            .filter(|(d, _)| *d == draw)
-            .map(|(_, at)| ((at - now.get()) / 1_000.0).ceil().max(0.0) as u64)
-    };
+    let seconds_left = move |draw: u32| host.seconds_left(draw, now.get());
 
     view! {
         <section class="stage" aria-live="polite">

@@ -1,47 +1,33 @@
 //! The phone's screen: join with a code and a name, wait, and learn at the reveal whether it
 //! won. It keeps its place: the player token in localStorage brings a reloaded or reconnected
-//! page back as the same player, and what it missed is replayed.
+//! page back as the same player, and what it missed is replayed. A join is sent with a join id
+//! the phone keeps, so a join whose answer was lost is simply asked again (on every reconnect,
+//! and when no answer came in time) and gets the same player. What the phone knows of the draws
+//! is [`results::Results`]: every prize it won stays on screen until claimed.
+
+mod results;
 
 use super::{hydrated, minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
-use crate::protocol::{ClaimView, ClientMsg, DrawView, ErrorCode, Field, PlayerView, ServerMsg};
+use crate::protocol::{normalize_code, ClaimView, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
 use crate::ws_client::{self, LinkState, Socket};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
+use results::{Results, Win};
+
+/// A join with no answer by then is asked again on a fresh socket (the old one may be dead
+/// without knowing it, as on hall Wi-Fi).
+const JOIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     Form,
     Joining,
-    /// In the raffle; what it shows comes from the latest draw.
+    /// In the raffle; what it shows comes from `results`.
     In,
     Left,
     Removed,
-}
-
-/// The latest draw as this phone knows it.
-#[derive(Debug, Clone, PartialEq)]
-struct Latest {
-    draw: u32,
-    prize: Option<String>,
-    winner: Option<PlayerView>,
-    claim: ClaimView,
-    /// When the claim runs out, by this phone's clock.
-    claim_deadline: Option<f64>,
-}
-
-impl Latest {
-    fn from_view(d: &DrawView) -> Self {
-        let claim_deadline = d.claim_ms_left.map(|left| browser::now_ms() + left as f64);
-        Latest {
-            draw: d.draw,
-            prize: d.prize.clone(),
-            winner: d.winner.clone(),
-            claim: d.claim,
-            claim_deadline,
-        }
-    }
 }
 
 #[derive(Clone, Copy)]
@@ -50,14 +36,16 @@ struct Phone {
     me: RwSignal<Option<PlayerView>>,
     last_seq: RwSignal<Option<u64>>,
     phase: RwSignal<Phase>,
-    latest: RwSignal<Option<Latest>>,
-    ended: RwSignal<bool>,
+    results: RwSignal<Results>,
+    /// The join being asked, sent again on every reconnect until it is answered.
+    pending: RwSignal<Option<ClientMsg>>,
+    /// Counts join attempts, so that a timer set for an earlier one does nothing.
+    attempt: RwSignal<u32>,
     code_error: RwSignal<Option<String>>,
     name_error: RwSignal<Option<String>>,
     page_error: RwSignal<Option<String>>,
     screen_kept_on: RwSignal<bool>,
-    /// A prize this player won but did not claim in time, so it was drawn again.
-    missed: RwSignal<Option<String>>,
+    socket: StoredValue<Option<Socket>>,
 }
 
 impl Phone {
@@ -65,11 +53,15 @@ impl Phone {
         self.code.get_untracked().map(|code| browser::token_key("player", &code))
     }
 
+    fn send(&self, msg: ClientMsg) {
+        self.socket.with_value(|s| s.as_ref().map(|s| s.send(msg)));
+    }
+
     fn on_message(&self, msg: ServerMsg) {
         if let Some(seq) = msg.seq() {
             self.last_seq.set(Some(seq));
         }
-        let mine = |id: u32| self.me.with_untracked(|me| me.as_ref().is_some_and(|me| me.id == id));
+        self.results.update(|r| r.apply(&msg, browser::now_ms()));
         match msg {
             ServerMsg::Joined { code, token, you, .. } => {
                 browser::save(&browser::token_key("player", &code), &token);
@@ -77,42 +69,12 @@ impl Phone {
                 self.code.set(Some(code));
                 self.entered(you);
             }
-            ServerMsg::PlayerSnapshot { code, you, ended, draws, .. } => {
+            ServerMsg::PlayerSnapshot { code, you, .. } => {
                 self.code.set(Some(code));
-                self.ended.set(ended);
-                self.latest.set(draws.last().map(Latest::from_view));
                 self.entered(you);
-            }
-            ServerMsg::DrawStarted { draw, prize, .. } => self.latest.set(Some(Latest {
-                draw,
-                prize,
-                winner: None,
-                claim: ClaimView::Spinning,
-                claim_deadline: None,
-            })),
-            ServerMsg::WinnerDrawn { draw, prize, winner, claim_seconds, .. } => {
-                let claim_deadline =
-                    (claim_seconds > 0).then(|| browser::now_ms() + f64::from(claim_seconds) * 1_000.0);
-                self.latest.set(Some(Latest {
-                    draw,
-                    prize,
-                    winner: Some(winner),
-                    claim: ClaimView::Open,
-                    claim_deadline,
-                }));
-            }
-            ServerMsg::DrawVoided { draw, .. } => self.set_claim(draw, ClaimView::Void),
-            ServerMsg::PrizeClaimed { draw, .. } => self.set_claim(draw, ClaimView::Claimed),
-            ServerMsg::WinnerSkipped { draw, player, .. } if mine(player) => {
-                let prize = self
-                    .latest
-                    .with_untracked(|l| l.as_ref().filter(|l| l.draw == draw).and_then(|l| l.prize.clone()));
-                self.missed.set(Some(prize.unwrap_or_else(|| "your prize".into())));
-                self.set_claim(draw, ClaimView::Skipped)
             }
             ServerMsg::Removed { .. } => self.out(Phase::Removed),
             ServerMsg::Left { .. } => self.out(Phase::Left),
-            ServerMsg::Ended { .. } => self.ended.set(true),
             ServerMsg::Error { code: ErrorCode::BadToken, message, .. } => self.start_over(message),
             // Back after the raffle closed (a day without activity): its place is gone too.
             ServerMsg::Error { code: ErrorCode::UnknownCode, message, .. }
@@ -120,8 +82,28 @@ impl Phone {
             {
                 self.start_over(message)
             }
+            // The host removed this phone's player earlier; the join id says so.
+            ServerMsg::Error { code: ErrorCode::Removed, .. } => {
+                self.pending.set(None);
+                self.phase.set(Phase::Removed);
+            }
+            // A join sent twice (on a reconnect, and queued): the first answer stands.
+            ServerMsg::Error { code: ErrorCode::AlreadyJoined, .. }
+                if self.phase.get_untracked() == Phase::In => {}
+            // A join turned away for now (too many from this network): try again when told.
+            ServerMsg::Error {
+                code: ErrorCode::RateLimited,
+                retry_after_ms: Some(wait),
+                message,
+                field: Some(Field::Name),
+                ..
+            } if self.phase.get_untracked() == Phase::Joining => {
+                self.name_error.set(Some(message));
+                self.retry_join_in(std::time::Duration::from_millis(wait));
+            }
             ServerMsg::Error { field, message, .. } => {
                 if self.phase.get_untracked() == Phase::Joining {
+                    self.pending.set(None);
                     self.phase.set(Phase::Form);
                 }
                 match field {
@@ -134,7 +116,42 @@ impl Phone {
         }
     }
 
+    /// Sends a join (with this phone's join id for the raffle) and keeps asking until answered.
+    fn join(&self, code: String, name: String) {
+        let code = normalize_code(&code);
+        let key = browser::token_key("join", &code);
+        let join_id = browser::load(&key).unwrap_or_else(|| {
+            let id = browser::random_id();
+            // Kept before the join is sent: a retry, even after a reload, is the same join.
+            browser::save(&key, &id);
+            id
+        });
+        let msg = ClientMsg::Join { code, name, join_id: Some(join_id) };
+        self.pending.set(Some(msg.clone()));
+        self.phase.set(Phase::Joining);
+        self.send(msg);
+        self.retry_join_in(JOIN_TIMEOUT);
+    }
+
+    /// If the join is still unanswered after `wait`, asks again on a fresh socket (whose hello
+    /// is the join).
+    fn retry_join_in(&self, wait: std::time::Duration) {
+        let attempt = self.attempt.get_untracked() + 1;
+        self.attempt.set(attempt);
+        let phone = *self;
+        set_timeout(
+            move || {
+                if phone.attempt.get_untracked() == attempt && phone.phase.get_untracked() == Phase::Joining {
+                    phone.socket.with_value(|s| s.as_ref().map(Socket::reconnect));
+                    phone.retry_join_in(JOIN_TIMEOUT);
+                }
+            },
+            wait,
+        );
+    }
+
     fn entered(&self, you: PlayerView) {
+        self.pending.set(None);
         self.me.set(Some(you));
         self.phase.set(Phase::In);
         self.page_error.set(None);
@@ -149,6 +166,7 @@ impl Phone {
             browser::forget(&key);
         }
         self.me.set(None);
+        self.pending.set(None);
         self.phase.set(Phase::Form);
         self.page_error.set(Some(message));
     }
@@ -158,14 +176,6 @@ impl Phone {
             browser::forget(&key);
         }
         self.phase.set(phase);
-    }
-
-    fn set_claim(&self, draw: u32, claim: ClaimView) {
-        self.latest.update(|latest| {
-            if let Some(latest) = latest.as_mut().filter(|l| l.draw == draw) {
-                latest.claim = claim;
-            }
-        });
     }
 }
 
@@ -180,46 +190,36 @@ pub fn JoinPage() -> impl IntoView {
         me: RwSignal::new(None),
         last_seq: RwSignal::new(None),
         phase: RwSignal::new(Phase::Form),
-        latest: RwSignal::new(None),
-        ended: RwSignal::new(false),
+        results: RwSignal::new(Results::default()),
+        pending: RwSignal::new(None),
+        attempt: RwSignal::new(0),
         code_error: RwSignal::new(None),
         name_error: RwSignal::new(None),
         page_error: RwSignal::new(None),
         screen_kept_on: RwSignal::new(true),
-        missed: RwSignal::new(None),
+        socket: StoredValue::new(None),
     };
     let typed_code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let (link, set_link) = signal(LinkState::Connecting);
-    let socket = StoredValue::new(None::<Socket>);
-    let send = move |msg: ClientMsg| {
-        socket.with_value(|s| {
-            if let Some(s) = s {
-                s.send(msg)
-            }
-        })
-    };
 
     Effect::new(move |_| {
         // On every (re)connection: if this phone holds a token for the raffle, come back as that
-        // player, saying what it saw last; otherwise wait for the form.
+        // player, saying what it saw last; if a join is unanswered, ask it again (its join id
+        // makes that safe); otherwise wait for the form.
         let hello = move || {
-            let code = phone.code.get_untracked()?;
-            let token = browser::load(&browser::token_key("player", &code))?;
-            phone.screen_kept_on.set(browser::keep_screen_on());
-            Some(ClientMsg::Resume { code, token, last_seq: phone.last_seq.get_untracked() })
-        };
-        let on_link = move |state| {
-            // A join in flight when the connection dropped may or may not have happened: give the
-            // form back rather than wait for an answer that will not come.
-            if state != LinkState::Open && phone.phase.get_untracked() == Phase::Joining {
-                phone.phase.set(Phase::Form);
-                phone.page_error.set(Some("The connection dropped while joining. Please try again.".into()));
+            let token = phone.code.get_untracked().and_then(|code| {
+                let token = browser::load(&browser::token_key("player", &code))?;
+                Some(ClientMsg::Resume { code, token, last_seq: phone.last_seq.get_untracked() })
+            });
+            if token.is_some() {
+                phone.screen_kept_on.set(browser::keep_screen_on());
+                return token;
             }
-            set_link.set(state)
+            phone.pending.get_untracked().filter(|_| phone.phase.get_untracked() == Phase::Joining)
         };
-        let s = ws_client::open(hello, move |msg| phone.on_message(msg), on_link);
-        socket.set_value(Some(s));
+        let s = ws_client::open(hello, move |msg| phone.on_message(msg), move |state| set_link.set(state));
+        phone.socket.set_value(Some(s));
     });
 
     let submit = move |ev: SubmitEvent| {
@@ -228,8 +228,7 @@ pub fn JoinPage() -> impl IntoView {
         phone.name_error.set(None);
         phone.page_error.set(None);
         let code = phone.code.get_untracked().unwrap_or_else(|| typed_code.get_untracked());
-        phone.phase.set(Phase::Joining);
-        send(ClientMsg::Join { code, name: name.get_untracked() });
+        phone.join(code, name.get_untracked());
     };
 
     let code_known = code_in_url.is_some();
@@ -274,9 +273,13 @@ pub fn JoinPage() -> impl IntoView {
                     <Card class="lost" big="You left the raffle".into() text="Thanks for playing.".into()/>
                 }.into_any(),
                 Phase::Removed => view! {
-                    <Card class="lost" big="You were removed".into() text="The host removed you from this raffle.".into()/>
+                    <div class="phone-card lost" role="status">
+                        <p class="phone-big">"You were removed"</p>
+                        <p>"The host removed you from this raffle. If that was a mistake, ask the host to let you back in, then join again."</p>
+                        <button class="button" on:click=move |_| phone.phase.set(Phase::Form)>"Join again"</button>
+                    </div>
                 }.into_any(),
-                Phase::In => view! { <InRaffle phone send/> }.into_any(),
+                Phase::In => view! { <InRaffle phone/> }.into_any(),
             }}
         </section>
     }
@@ -293,19 +296,22 @@ fn Card(class: &'static str, big: String, text: String) -> impl IntoView {
 }
 
 #[component]
-fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn InRaffle(phone: Phone) -> impl IntoView {
     let confirm_leave = RwSignal::new(false);
-    let my_id = move || phone.me.with(|me| me.as_ref().map(|me| me.id));
     let my_name = move || phone.me.with(|me| me.as_ref().map(|me| me.name.clone()).unwrap_or_default());
-    let now = ticking_clock();
+    let results = phone.results;
 
+    // What the big screen shows now, unless it is this phone's own win (that shows as a win).
     let status = move || {
-        if phone.ended.get() {
-            return view! { <Card class="lost" big="The raffle has ended".into() text="Thanks for playing!".into()/> }
-                .into_any();
+        let (ended, latest, mine) = results.with(|r| (r.ended, r.latest.clone(), r.latest_is_mine()));
+        if ended {
+            return Some(
+                view! { <Card class="lost" big="The raffle has ended".into() text="Thanks for playing!".into()/> }
+                    .into_any(),
+            );
         }
-        let Some(latest) = phone.latest.get() else {
-            return view! {
+        let Some(latest) = latest else {
+            return Some(view! {
                 <div class="phone-card waiting" role="status">
                     <p class="phone-big">"You're in!"</p>
                     <p>{move || format!("Joined as {}. Keep this page open: the result shows here.", my_name())}</p>
@@ -314,11 +320,10 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
                     })}
                 </div>
             }
-            .into_any();
+            .into_any());
         };
         let prize = latest.prize.clone();
-        let won = latest.winner.as_ref().map(|w| w.id) == my_id() && latest.winner.is_some();
-        match latest.claim {
+        let view = match latest.claim {
             ClaimView::Spinning => {
                 let text = match &prize {
                     Some(prize) => format!("Now drawing: {prize}. Eyes on the big screen."),
@@ -330,41 +335,12 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
                 view! { <Card class="lost" big="No winner".into() text="Nobody was left to win that draw.".into()/> }
                     .into_any()
             }
-            ClaimView::Skipped if won => view! {
+            ClaimView::Skipped if mine => view! {
                 <Card class="lost" big="You missed it".into()
                     text="The prize was drawn again because it was not claimed in time.".into()/>
             }
             .into_any(),
-            _ if won => {
-                let big = match &prize {
-                    Some(prize) => format!("You won {prize}!"),
-                    None => "You won!".into(),
-                };
-                let draw = latest.draw;
-                let deadline = latest.claim_deadline;
-                view! {
-                    <div class="phone-card won" role="status">
-                        <p class="phone-big">{big}</p>
-                        <p>{move || format!("Congratulations, {}!", my_name())}</p>
-                        {if latest.claim == ClaimView::Claimed {
-                            view! { <p class="claimed">"Claimed: go and collect it."</p> }.into_any()
-                        } else {
-                            view! {
-                                {deadline.map(|at| view! {
-                                    <p class="countdown">{move || {
-                                        let left = ((at - now.get()) / 1_000.0).ceil().max(0.0) as u64;
-                                        format!("Claim within {}", minutes_seconds(left))
-                                    }}</p>
-                                })}
-                                <button class="button claim-button" on:click=move |_| send(ClientMsg::Claim { draw })>
-                                    "I'm here, claim it"
-                                </button>
-                            }.into_any()
-                        }}
-                    </div>
-                }
-                .into_any()
-            }
+            _ if mine => return None,
             _ => {
                 let winner = latest.winner.map(|w| w.name).unwrap_or_default();
                 let text = match &prize {
@@ -373,29 +349,77 @@ fn InRaffle(phone: Phone, send: impl Fn(ClientMsg) + Copy + Send + Sync + 'stati
                 };
                 view! { <Card class="lost" big="Not this time".into() text/> }.into_any()
             }
-        }
+        };
+        Some(view)
+    };
+
+    // Every prize this phone won, newest first: each stays until claimed, drawn again or expired.
+    let wins = move || {
+        results
+            .with(|r| r.wins.iter().rev().cloned().collect::<Vec<_>>())
+            .into_iter()
+            .map(|win| view! { <WinCard win phone my_name=my_name()/> })
+            .collect_view()
     };
 
     view! {
         {move || phone.page_error.get().map(|e| view! { <p class="banner-error" role="alert">{e}</p> })}
         {status}
-        {move || phone.missed.get().map(|prize| view! {
+        {wins}
+        {move || results.with(|r| r.missed.clone()).into_iter().map(|prize| view! {
             <p class="missed" role="status">
                 {format!("You missed {prize}: it was drawn again because it was not claimed in time.")}
             </p>
-        })}
-        <div class="leave" class:hidden=move || phone.ended.get()>
+        }).collect_view()}
+        <div class="leave" class:hidden=move || results.with(|r| r.ended)>
             {move || if confirm_leave.get() {
                 view! {
                     <p>"Leave the raffle? You cannot win after leaving."</p>
                     <div class="button-row">
-                        <button class="button danger" on:click=move |_| send(ClientMsg::Leave {})>"Yes, leave"</button>
+                        <button class="button danger" on:click=move |_| phone.send(ClientMsg::Leave {})>"Yes, leave"</button>
                         <button class="button" on:click=move |_| confirm_leave.set(false)>"Stay in"</button>
                     </div>
                 }.into_any()
             } else {
                 view! { <button class="link-button" on:click=move |_| confirm_leave.set(true)>"Leave raffle"</button> }.into_any()
             }}
+        </div>
+    }
+}
+
+/// One prize this phone won: claim it (with the time left), claimed, or not claimed in time.
+#[component]
+fn WinCard(win: Win, phone: Phone, my_name: String) -> impl IntoView {
+    let now = ticking_clock();
+    let big = match &win.prize {
+        Some(prize) => format!("You won {prize}!"),
+        None => "You won!".into(),
+    };
+    let draw = win.draw;
+    let body = match win.claim {
+        ClaimView::Claimed => view! { <p class="claimed">"Claimed: go and collect it."</p> }.into_any(),
+        ClaimView::Expired => {
+            view! { <p>"Not claimed: the raffle ended before you claimed it."</p> }.into_any()
+        }
+        _ => view! {
+            {win.deadline.map(|at| view! {
+                <p class="countdown">{move || {
+                    let left = ((at - now.get()) / 1_000.0).ceil().max(0.0) as u64;
+                    format!("Claim within {}", minutes_seconds(left))
+                }}</p>
+            })}
+            <button class="button claim-button" on:click=move |_| phone.send(ClientMsg::Claim { draw })>
+                "I'm here, claim it"
+            </button>
+        }
+        .into_any(),
+    };
+    let class = if win.claim == ClaimView::Expired { "phone-card lost" } else { "phone-card won" };
+    view! {
+        <div class=class role="status">
+            <p class="phone-big">{big}</p>
+            <p>{format!("Congratulations, {my_name}!")}</p>
+            {body}
         </div>
     }
 }

@@ -52,6 +52,11 @@ pub struct Config {
     #[arg(long, env = "RAFFLER_MAX_PLAYERS", default_value_t = app::raffle::MAX_PLAYERS)]
     pub max_players: usize,
 
+    /// The most prizes one raffle takes, counting removed ones and the unnamed prize each draw
+    /// without a named prize adds: every one stays on the board and in the history.
+    #[arg(long, env = "RAFFLER_MAX_PRIZES", default_value_t = app::raffle::MAX_PRIZES)]
+    pub max_prizes: usize,
+
     /// The most raffles running on this server at once.
     #[arg(long, env = "RAFFLER_MAX_RAFFLES", default_value_t = 1_000)]
     pub max_raffles: usize,

@@ -75,6 +75,7 @@ impl Settings {
                 spin: raffle::Millis(config.spin_ms),
                 max_name_chars: config.max_name_chars,
                 max_players: config.max_players,
+                max_prizes: config.max_prizes,
             },
             max_frame_bytes: config.max_frame_bytes,
             heartbeat: std::time::Duration::from_secs(config.heartbeat_secs),

@@ -8,6 +8,7 @@
 //! - `views`: what the host and the phones are shown of a raffle.
 //! - `qr`: the QR code that opens the join page.
 //! - `guards`: rate limits, connections per address, the Origin check.
+//! - `clock`: the monotonic time raffle deadlines run on.
 //! - `headers`: the security headers, with a per-page CSP nonce.
 //! - [`store`]: every raffle event in SQLite, written before it is announced.
 //! - `metrics` and `ops`: `/metrics`, `/healthz`, and the purge of old raffles.
@@ -15,6 +16,7 @@
 //! [`Server::open`] opens the database and rebuilds the open raffles; [`Server::serve`] serves
 //! them until shutdown. Tests call [`run`] with a listener on port 0.
 
+mod clock;
 pub mod config;
 mod guards;
 mod headers;
@@ -158,6 +160,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let Server { settings, opened, metrics } = self;
+        clock::now(); // anchors the raffles' clock as they load
         let stop = CancellationToken::new();
         let tasks = TaskTracker::new();
         let store = opened.store.clone();

@@ -7,6 +7,8 @@
 //! and broadcasts ("staged", then "delivered"). If the write fails, the raffle is rebuilt from
 //! the events that are on disk and every asker is told that nothing changed.
 
+// Deadlines run on a monotonic clock: a wall-clock step neither ends a spin early nor a raffle.
+use crate::clock::now;
 use crate::metrics::Metrics;
 use crate::store::{SavedRaffle, Store, StoreError};
 use crate::views;
@@ -17,7 +19,7 @@ use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -652,9 +654,4 @@ async fn sleep_until_or_never(wake: Option<Instant>) {
 
 fn millis_until(at: Millis) -> Duration {
     Duration::from_millis(at.saturating_sub(now()).0)
-}
-
-pub fn now() -> Millis {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    Millis(since_epoch.as_millis() as u64)
 }

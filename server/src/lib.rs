@@ -7,7 +7,7 @@
 //! - `outbox`: a connection's bounded queue of frames, hung up when it overflows.
 //! - `views`: what the host and the phones are shown of a raffle.
 //! - `qr`: the QR code that opens the join page.
-//! - `guards`: rate limits, connections per address, the Origin check.
+//! - `guards`: rate limits, connections per address and in all, the Origin check.
 //! - `clock`: the monotonic time raffle deadlines run on.
 //! - `headers`: the security headers, with a per-page CSP nonce.
 //! - [`store`]: every raffle event in SQLite, written before it is announced.
@@ -87,6 +87,11 @@ impl Settings {
                 frames_per_second: config.frames_per_second,
                 max_raffles: config.max_raffles,
                 max_connections_per_ip: config.max_connections_per_ip,
+                joins_per_minute: config.joins_per_minute,
+                max_connections: config.max_connections,
+                max_pending_connections: config.max_pending_connections,
+                header_timeout: Duration::from_secs(config.header_timeout_secs),
+                idle_timeout: Duration::from_secs(config.idle_connection_secs),
                 allowed_origins: config.allowed_origins.clone(),
             },
             leptos,
@@ -183,7 +188,10 @@ impl Server {
         let state = AppState {
             leptos: settings.leptos.clone(),
             hub,
-            guards: Arc::new(Guards::new(settings.limits.clone())),
+            guards: Arc::new(Guards::new(
+                settings.limits.clone(),
+                settings.limits.max_connections.unwrap_or(usize::MAX),
+            )),
             store: store.clone(),
             metrics,
             stop: stop.clone(),
@@ -192,6 +200,7 @@ impl Server {
             max_frame_bytes: settings.max_frame_bytes,
             heartbeat: settings.heartbeat,
         };
+        tasks.spawn(guards::prune_every_minute(state.guards.clone(), stop.clone()));
         let app = router(state);
         let signal = stop.clone();
         tokio::spawn(async move {

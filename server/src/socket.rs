@@ -3,7 +3,7 @@
 //! ends, so does the other. The writer also pings: a phone asleep in a pocket often vanishes
 //! without a close frame, and only a missing answer tells.
 
-use crate::guards::{frame_limiter, ConnectionTicket};
+use crate::guards::{frame_limiter, ConnectionTicket, Refused};
 use crate::metrics::Metrics;
 use crate::outbox::{outbox, Outbox, OutboxReceiver, Outgoing};
 use crate::raffle_task::{ConnId, RaffleHandle, Request, RequestKind};
@@ -95,13 +95,28 @@ async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
         last_heard.clone(),
         state.metrics.clone(),
     ));
-    // Over the per-address limit: say so on the page, then close; the browser retries later.
-    let Some(ticket) = state.guards.connect(ip) else {
-        let msg = "Too many connections from your network right now. Retrying shortly.";
-        outbox.send(frame(&ServerMsg::limited(ErrorCode::TooManyConnections, None, msg, 5_000)));
-        outbox.close(close_code::TRY_AGAIN_LATER, "too many connections");
-        let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
-        return;
+    // Over the per-address limit, or the server's open files: say so on the page, then close;
+    // the browser retries later.
+    let ticket = match state.guards.connect(ip) {
+        Ok(ticket) => ticket,
+        Err(refused) => {
+            let (code, msg, reason) = match refused {
+                Refused::TooManyFromAddress => (
+                    ErrorCode::TooManyConnections,
+                    "Too many connections from your network right now. Retrying shortly.",
+                    "too many connections",
+                ),
+                Refused::ServerFull => (
+                    ErrorCode::ServerFull,
+                    "The server has as many screens connected as it can take. Retrying shortly.",
+                    "server full",
+                ),
+            };
+            outbox.send(frame(&ServerMsg::limited(code, None, msg, 5_000)));
+            outbox.close(close_code::TRY_AGAIN_LATER, reason);
+            let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+            return;
+        }
     };
     let frames_per_second = state.guards.limits().frames_per_second;
     let stop = state.stop.clone();
@@ -273,6 +288,10 @@ impl Session {
             ClientMsg::Ping {} => self.reply(ServerMsg::Pong),
             ClientMsg::StartRaffle {} => self.start_raffle(),
             ClientMsg::Join { code, name } => {
+                // Joins per address are limited (bots filling the raffle); resumes never are.
+                if let Err(wait) = self.state.guards.join(self.ip) {
+                    return self.reply(too_many_joins(wait));
+                }
                 self.enter(&code, |done| RequestKind::Join { name, done }).await;
             }
             ClientMsg::Resume { code, token, last_seq } => {
@@ -398,6 +417,11 @@ fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
         Some(tungstenite::Error::Protocol(_)) => Some((close_code::POLICY_VIOLATION, "protocol error")),
         _ => None, // the connection is gone: nobody to tell
     }
+}
+
+fn too_many_joins(wait: Duration) -> ServerMsg {
+    let msg = format!("Too many people joined from your network just now. Try again in {}.", human(wait));
+    ServerMsg::limited(ErrorCode::RateLimited, Some(Field::Name), msg, wait.as_millis() as u64 + 1)
 }
 
 fn too_many_wrong_codes(wait: Duration) -> ServerMsg {

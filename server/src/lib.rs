@@ -8,6 +8,8 @@
 //! - `views`: what the host and the phones are shown of a raffle.
 //! - `qr`: the QR code that opens the join page.
 //! - `guards`: rate limits, connections per address and in all, the Origin check.
+//! - `connections`: the accept loop, timeouts and a cap for connections not yet WebSockets,
+//!   and the open-file limit.
 //! - `clock`: the monotonic time raffle deadlines run on.
 //! - `headers`: the security headers, with a per-page CSP nonce.
 //! - [`store`]: every raffle event in SQLite, written before it is announced.
@@ -18,6 +20,7 @@
 
 mod clock;
 pub mod config;
+mod connections;
 mod guards;
 mod headers;
 mod hub;
@@ -30,6 +33,7 @@ mod socket;
 pub mod store;
 mod views;
 
+pub use connections::{raise_open_file_limit, OpenFiles};
 pub use guards::Limits;
 
 use app::{raffle, shell, App};
@@ -41,7 +45,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use metrics::Metrics;
 use raffle_task::TaskEnv;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -166,6 +169,22 @@ impl Server {
     ) -> std::io::Result<()> {
         let Server { settings, opened, metrics } = self;
         clock::now(); // anchors the raffles' clock as they load
+        let limits = &settings.limits;
+        let open_files = connections::open_files()?.soft;
+        let max_pending = connections::pending_cap(limits.max_pending_connections, open_files);
+        let budget = connections::websocket_budget(open_files, max_pending);
+        let max_sockets = limits.max_connections.map_or(budget, |max| max.min(budget));
+        tracing::info!(open_files, max_pending, max_sockets, "connection limits");
+        if (max_sockets as u64) < limits.max_connections_per_ip as u64 + connections::RESERVED_FILES {
+            tracing::warn!(
+                open_files,
+                max_sockets,
+                max_connections_per_ip = limits.max_connections_per_ip,
+                "the open-file limit leaves room for {max_sockets} phones: raise it (LimitNOFILE=65536 \
+                 in the systemd unit, `ulimit -Hn 65536` as root in the shell, nofile in \
+                 /etc/security/limits.conf)"
+            );
+        }
         let stop = CancellationToken::new();
         let tasks = TaskTracker::new();
         let store = opened.store.clone();
@@ -188,10 +207,7 @@ impl Server {
         let state = AppState {
             leptos: settings.leptos.clone(),
             hub,
-            guards: Arc::new(Guards::new(
-                settings.limits.clone(),
-                settings.limits.max_connections.unwrap_or(usize::MAX),
-            )),
+            guards: Arc::new(Guards::new(settings.limits.clone(), max_sockets)),
             store: store.clone(),
             metrics,
             stop: stop.clone(),
@@ -208,10 +224,12 @@ impl Server {
             tracing::info!("shutting down: telling every screen, then closing the database");
             signal.cancel();
         });
-        // Client addresses feed the per-address limits.
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .await;
+        let http = connections::HttpLimits {
+            header_timeout: settings.limits.header_timeout,
+            idle_timeout: settings.limits.idle_timeout,
+            max_pending,
+        };
+        let served = connections::serve(listener, app, http, stop.clone(), SHUTDOWN_GRACE).await;
         tasks.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait()).await.is_err() {
             tracing::warn!("some connections did not close in time; their events are on disk anyway");

@@ -115,7 +115,6 @@ pub async fn serve(
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
         let entry = pending.admit();
         connections.spawn(serve_connection(
             stream,

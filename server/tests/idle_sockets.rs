@@ -78,7 +78,7 @@ async fn kept_alive(server: &TestServer) -> (TcpStream, Instant) {
     (stream, Instant::now())
 }
 
-/// hyper 1.x starts its header timer when it waits for a request head: at the accept, and
+/// hyper (1.12) starts its header timer when it waits for a request head: at the accept, and
 /// again after each response. So the header timeout alone closes both a socket that never
 /// speaks and an idle keep-alive connection (checked here, not assumed: it differed between
 /// hyper versions).

@@ -276,6 +276,8 @@ pub enum ErrorCode {
     NameTaken,
     PrizeNameEmpty,
     PrizeNameTooLong,
+    /// The raffle has as many prizes as the server allows (`max_prizes`).
+    TooManyPrizes,
     JoiningClosed,
     RaffleFull,
     ServerFull,
@@ -349,6 +351,7 @@ impl ServerMsg {
             Rejected::AlreadyJoined => (C::AlreadyJoined, Some(Field::Name)),
             Rejected::PrizeNameEmpty => (C::PrizeNameEmpty, Some(Field::Prize)),
             Rejected::PrizeNameTooLong { .. } => (C::PrizeNameTooLong, Some(Field::Prize)),
+            Rejected::TooManyPrizes { .. } => (C::TooManyPrizes, Some(Field::Prize)),
             Rejected::UnknownPrize => (C::UnknownPrize, Some(Field::Prize)),
             Rejected::PrizeAlreadyDrawn => (C::PrizeAlreadyDrawn, Some(Field::Prize)),
             Rejected::NotAllowed => (C::NotAllowed, None),

@@ -52,6 +52,11 @@ pub struct Config {
     #[arg(long, env = "RAFFLER_MAX_PLAYERS", default_value_t = app::raffle::MAX_PLAYERS)]
     pub max_players: usize,
 
+    /// The most prizes one raffle takes, counting removed ones and the unnamed prize each draw
+    /// without a named prize adds: every one stays on the board and in the history.
+    #[arg(long, env = "RAFFLER_MAX_PRIZES", default_value_t = app::raffle::MAX_PRIZES)]
+    pub max_prizes: usize,
+
     /// The most raffles running on this server at once.
     #[arg(long, env = "RAFFLER_MAX_RAFFLES", default_value_t = 1_000)]
     pub max_raffles: usize,
@@ -60,6 +65,31 @@ pub struct Config {
     /// behind one address, so keep this above the room's size.
     #[arg(long, env = "RAFFLER_MAX_CONNECTIONS_PER_IP", default_value_t = 4_000)]
     pub max_connections_per_ip: usize,
+
+    /// Join attempts per client address per minute, all of them at once if need be. Resumes
+    /// (a screen coming back) never count. The default lets 2,000 people behind one NAT address
+    /// join within a minute, with a thousand retries (a name taken, a typo) to spare.
+    #[arg(long, env = "RAFFLER_JOINS_PER_MINUTE", default_value_t = 3_000)]
+    pub joins_per_minute: u32,
+
+    /// The most WebSocket connections at once. Default: as many as the open-file limit allows
+    /// (the limit, less 256 and the pending connections); past it a screen is told to retry.
+    #[arg(long, env = "RAFFLER_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// The most connections that are not WebSockets (page loads, silent sockets) at once, in
+    /// all. When full, the one idle longest is closed to make room for the newest.
+    #[arg(long, env = "RAFFLER_MAX_PENDING_CONNECTIONS", default_value_t = 1_024)]
+    pub max_pending_connections: usize,
+
+    /// Seconds a client has to send a request's head (request line and headers).
+    #[arg(long, env = "RAFFLER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a connection that is not a WebSocket may stay open moving no byte (a socket that
+    /// says nothing, a browser's idle keep-alive connection).
+    #[arg(long, env = "RAFFLER_IDLE_CONNECTION_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_connection_secs: u64,
 
     /// Join attempts with a code no raffle has, per client address per minute. Past it, that
     /// address may try no code until the minute has passed.

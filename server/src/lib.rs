@@ -7,7 +7,10 @@
 //! - `outbox`: a connection's bounded queue of frames, hung up when it overflows.
 //! - `views`: what the host and the phones are shown of a raffle.
 //! - `qr`: the QR code that opens the join page.
-//! - `guards`: rate limits, connections per address, the Origin check.
+//! - `guards`: rate limits, connections per address and in all, the Origin check.
+//! - `connections`: the accept loop, timeouts and a cap for connections not yet WebSockets,
+//!   and the open-file limit.
+//! - `clock`: the monotonic time raffle deadlines run on.
 //! - `headers`: the security headers, with a per-page CSP nonce.
 //! - [`store`]: every raffle event in SQLite, written before it is announced.
 //! - `metrics` and `ops`: `/metrics`, `/healthz`, and the purge of old raffles.
@@ -15,7 +18,9 @@
 //! [`Server::open`] opens the database and rebuilds the open raffles; [`Server::serve`] serves
 //! them until shutdown. Tests call [`run`] with a listener on port 0.
 
+mod clock;
 pub mod config;
+mod connections;
 mod guards;
 mod headers;
 mod hub;
@@ -28,6 +33,7 @@ mod socket;
 pub mod store;
 mod views;
 
+pub use connections::{raise_open_file_limit, OpenFiles};
 pub use guards::Limits;
 
 use app::{raffle, shell, App};
@@ -39,7 +45,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use metrics::Metrics;
 use raffle_task::TaskEnv;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,6 +80,7 @@ impl Settings {
                 spin: raffle::Millis(config.spin_ms),
                 max_name_chars: config.max_name_chars,
                 max_players: config.max_players,
+                max_prizes: config.max_prizes,
             },
             max_frame_bytes: config.max_frame_bytes,
             heartbeat: std::time::Duration::from_secs(config.heartbeat_secs),
@@ -84,6 +90,11 @@ impl Settings {
                 frames_per_second: config.frames_per_second,
                 max_raffles: config.max_raffles,
                 max_connections_per_ip: config.max_connections_per_ip,
+                joins_per_minute: config.joins_per_minute,
+                max_connections: config.max_connections,
+                max_pending_connections: config.max_pending_connections,
+                header_timeout: Duration::from_secs(config.header_timeout_secs),
+                idle_timeout: Duration::from_secs(config.idle_connection_secs),
                 allowed_origins: config.allowed_origins.clone(),
             },
             leptos,
@@ -157,6 +168,23 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let Server { settings, opened, metrics } = self;
+        clock::now(); // anchors the raffles' clock as they load
+        let limits = &settings.limits;
+        let open_files = connections::open_files()?.soft;
+        let max_pending = connections::pending_cap(limits.max_pending_connections, open_files);
+        let budget = connections::websocket_budget(open_files, max_pending);
+        let max_sockets = limits.max_connections.map_or(budget, |max| max.min(budget));
+        tracing::info!(open_files, max_pending, max_sockets, "connection limits");
+        if (max_sockets as u64) < limits.max_connections_per_ip as u64 + connections::RESERVED_FILES {
+            tracing::warn!(
+                open_files,
+                max_sockets,
+                max_connections_per_ip = limits.max_connections_per_ip,
+                "the open-file limit leaves room for {max_sockets} phones: raise it (LimitNOFILE=65536 \
+                 in the systemd unit, `ulimit -Hn 65536` as root in the shell, nofile in \
+                 /etc/security/limits.conf)"
+            );
+        }
         let stop = CancellationToken::new();
         let tasks = TaskTracker::new();
         let store = opened.store.clone();
@@ -179,7 +207,7 @@ impl Server {
         let state = AppState {
             leptos: settings.leptos.clone(),
             hub,
-            guards: Arc::new(Guards::new(settings.limits.clone())),
+            guards: Arc::new(Guards::new(settings.limits.clone(), max_sockets)),
             store: store.clone(),
             metrics,
             stop: stop.clone(),
@@ -188,6 +216,7 @@ impl Server {
             max_frame_bytes: settings.max_frame_bytes,
             heartbeat: settings.heartbeat,
         };
+        tasks.spawn(guards::prune_every_minute(state.guards.clone(), stop.clone()));
         let app = router(state);
         let signal = stop.clone();
         tokio::spawn(async move {
@@ -195,10 +224,12 @@ impl Server {
             tracing::info!("shutting down: telling every screen, then closing the database");
             signal.cancel();
         });
-        // Client addresses feed the per-address limits.
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(stop.clone().cancelled_owned())
-            .await;
+        let http = connections::HttpLimits {
+            header_timeout: settings.limits.header_timeout,
+            idle_timeout: settings.limits.idle_timeout,
+            max_pending,
+        };
+        let served = connections::serve(listener, app, http, stop.clone(), SHUTDOWN_GRACE).await;
         tasks.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait()).await.is_err() {
             tracing::warn!("some connections did not close in time; their events are on disk anyway");

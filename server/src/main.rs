@@ -15,6 +15,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Config::parse();
+    // One file per connection: a shell or a systemd unit gives 1,024, a room needs thousands.
+    match server::raise_open_file_limit() {
+        Ok(files) => match files.raised_from {
+            Some(before) => tracing::info!("open files: raised the limit from {before} to {}", files.soft),
+            None => tracing::info!("open files: the limit is {} (hard limit {})", files.soft, files.hard),
+        },
+        Err(err) => tracing::warn!(%err, "open files: could not read or raise the limit"),
+    }
     let listen = config.listen_addr();
     let listener = bind(listen)
         .with_context(|| format!("cannot listen on {listen} (set RAFFLER_LISTEN or --listen)"))?;

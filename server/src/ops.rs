@@ -1,7 +1,7 @@
 //! For whoever runs the server: `/healthz`, `/metrics`, and deleting raffles past retention.
 
+use crate::clock::now;
 use crate::hub::Hub;
-use crate::raffle_task::now;
 use crate::store::Store;
 use crate::AppState;
 use axum::extract::State;

@@ -1,15 +1,29 @@
 //! The QR code on the host screen: it opens the join page with the code already filled in.
+//! Its answer tells whether a code exists, so it counts wrong codes like a join does: an
+//! address over the limit gets 429 for any code until it has waited.
 
 use crate::AppState;
 use axum::{
-    extract::{Path, State},
+    extract::{ConnectInfo, Path, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
 use qrcode::{render::svg, EcLevel, QrCode};
+use std::net::SocketAddr;
+use std::time::Duration;
 
-pub async fn join_qr_svg(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+pub async fn join_qr_svg(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(code): Path<String>,
+) -> Response {
+    if let Err(wait) = state.guards.may_try_codes(peer.ip()) {
+        return too_many_wrong_codes(wait);
+    }
     let Some((code, _)) = state.hub.find(&code) else {
+        if let Err(wait) = state.guards.wrong_code(peer.ip()) {
+            return too_many_wrong_codes(wait);
+        }
         return (StatusCode::NOT_FOUND, "No raffle has that code.").into_response();
     };
     let url = state.hub.join_url(&code);
@@ -19,4 +33,10 @@ pub async fn join_qr_svg(State(state): State<AppState>, Path(code): Path<String>
         Err(err) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("QR code: {err}")).into_response(),
     };
     ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "max-age=3600")], svg).into_response()
+}
+
+fn too_many_wrong_codes(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + 1;
+    let retry_after = [(header::RETRY_AFTER, seconds.to_string())];
+    (StatusCode::TOO_MANY_REQUESTS, retry_after, "Too many wrong codes from your network.").into_response()
 }

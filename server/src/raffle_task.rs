@@ -7,6 +7,8 @@
 //! and broadcasts ("staged", then "delivered"). If the write fails, the raffle is rebuilt from
 //! the events that are on disk and every asker is told that nothing changed.
 
+// Deadlines run on a monotonic clock: a wall-clock step neither ends a spin early nor a raffle.
+use crate::clock::now;
 use crate::metrics::Metrics;
 use crate::store::{SavedRaffle, Store, StoreError};
 use crate::views;
@@ -17,7 +19,7 @@ use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -144,6 +146,7 @@ fn launch(
         phones: HashMap::new(),
         connected: HashMap::new(),
         batch: HostBatch::default(),
+        board_sent_at: None,
         ended: ended.clone(),
         retry_at: None,
         env: env.clone(),
@@ -204,13 +207,16 @@ impl Staged {
     }
 }
 
-/// Changes to the host's player list not sent yet: coalesced so that 1,000 joins a second
-/// reach the host as 10 messages.
+/// Changes for the hosts not sent yet: coalesced so that 1,000 joins a second reach the host as
+/// 10 messages, and a host sending commands as fast as it can gets 10 boards a second, not one
+/// board (prizes and draws, rebuilt and serialized) per command.
 #[derive(Default)]
 struct HostBatch {
     joined: Vec<PlayerView>,
     gone: Vec<u32>,
     presence: bool,
+    /// The board changed since the hosts last got it.
+    board: bool,
     flush_at: Option<Instant>,
 }
 
@@ -226,6 +232,8 @@ struct RaffleTask {
     /// Open connections per player, for "connected now".
     connected: HashMap<PlayerId, u32>,
     batch: HostBatch,
+    /// When the hosts last got a board: the next one waits until `HOST_BATCH` after it.
+    board_sent_at: Option<Instant>,
     ended: Arc<AtomicBool>,
     /// After a failed write: no reveal or close is tried before this.
     retry_at: Option<Instant>,
@@ -608,9 +616,18 @@ impl RaffleTask {
             self.log.push(event);
         }
         if board_changed {
-            self.flush_host_batch();
-            let frame = frame(&self.board_msg());
-            self.hosts.retain(|_, outbox| outbox.send(frame.clone()));
+            self.board_changed();
+        }
+    }
+
+    /// The hosts get the new board now if their last one is `HOST_BATCH` old, or else when it
+    /// is: a single change shows at once, a flood of them ten times a second. The board is
+    /// built when it is sent, so it is always the latest.
+    fn board_changed(&mut self) {
+        self.batch.board = true;
+        match self.board_sent_at.map(|at| at + HOST_BATCH).filter(|due| *due > Instant::now()) {
+            Some(due) => self.batch.flush_at = Some(self.batch.flush_at.map_or(due, |at| at.min(due))),
+            None => self.flush_host_batch(),
         }
     }
 
@@ -638,8 +655,18 @@ impl RaffleTask {
         self.batch.flush_at.get_or_insert_with(|| Instant::now() + HOST_BATCH);
     }
 
+    /// Sends the hosts what changed; the board only if its turn has come (else it stays
+    /// pending, due `HOST_BATCH` after the last one), after the player list, so that a host
+    /// never sees a winner it has not seen join.
     fn flush_host_batch(&mut self) {
-        let batch = std::mem::take(&mut self.batch);
+        let now = Instant::now();
+        let board_not_before = self.board_sent_at.map(|at| at + HOST_BATCH).filter(|due| *due > now);
+        let mut batch = std::mem::take(&mut self.batch);
+        if let (true, Some(due)) = (batch.board, board_not_before) {
+            batch.board = false;
+            self.batch.board = true;
+            self.batch.flush_at = Some(due);
+        }
         let total = self.raffle.players_in() as u32;
         let mut messages = Vec::new();
         if !batch.joined.is_empty() {
@@ -650,6 +677,10 @@ impl RaffleTask {
         }
         if batch.presence {
             messages.push(ServerMsg::Presence { connected: self.connected.len() as u32, total });
+        }
+        if batch.board {
+            messages.push(self.board_msg());
+            self.board_sent_at = Some(now);
         }
         for msg in messages {
             let frame = frame(&msg);
@@ -695,9 +726,4 @@ async fn sleep_until_or_never(wake: Option<Instant>) {
 
 fn millis_until(at: Millis) -> Duration {
     Duration::from_millis(at.saturating_sub(now()).0)
-}
-
-pub fn now() -> Millis {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    Millis(since_epoch.as_millis() as u64)
 }

@@ -3,7 +3,7 @@
 //! ends, so does the other. The writer also pings: a phone asleep in a pocket often vanishes
 //! without a close frame, and only a missing answer tells.
 
-use crate::guards::{frame_limiter, ConnectionTicket};
+use crate::guards::{frame_limiter, ConnectionTicket, Refused};
 use crate::metrics::Metrics;
 use crate::outbox::{outbox, Outbox, OutboxReceiver, Outgoing};
 use crate::raffle_task::{ConnId, RaffleHandle, Request, RequestKind};
@@ -96,13 +96,28 @@ async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
         last_heard.clone(),
         state.metrics.clone(),
     ));
-    // Over the per-address limit: say so on the page, then close; the browser retries later.
-    let Some(ticket) = state.guards.connect(ip) else {
-        let msg = "Too many connections from your network right now. Retrying shortly.";
-        outbox.send(frame(&ServerMsg::limited(ErrorCode::TooManyConnections, None, msg, 5_000)));
-        outbox.close(close_code::TRY_AGAIN_LATER, "too many connections");
-        let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
-        return;
+    // Over the per-address limit, or the server's open files: say so on the page, then close;
+    // the browser retries later.
+    let ticket = match state.guards.connect(ip) {
+        Ok(ticket) => ticket,
+        Err(refused) => {
+            let (code, msg, reason) = match refused {
+                Refused::TooManyFromAddress => (
+                    ErrorCode::TooManyConnections,
+                    "Too many connections from your network right now. Retrying shortly.",
+                    "too many connections",
+                ),
+                Refused::ServerFull => (
+                    ErrorCode::ServerFull,
+                    "The server has as many screens connected as it can take. Retrying shortly.",
+                    "server full",
+                ),
+            };
+            outbox.send(frame(&ServerMsg::limited(code, None, msg, 5_000)));
+            outbox.close(close_code::TRY_AGAIN_LATER, reason);
+            let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+            return;
+        }
     };
     let frames_per_second = state.guards.limits().frames_per_second;
     let stop = state.stop.clone();
@@ -146,7 +161,8 @@ fn frame(msg: &ServerMsg) -> Utf8Bytes {
 }
 
 /// Writes queued frames, and pings every `heartbeat`; closes when nothing was heard from the
-/// other side for two heartbeats, or when the outbox hangs up.
+/// other side for two heartbeats, or when the outbox hangs up. Both are checked while a write
+/// is pending too: a phone that stopped reading (its window is zero) never finishes one.
 async fn write_frames(
     mut sink: SplitSink<WebSocket, Message>,
     mut rx: OutboxReceiver,
@@ -155,36 +171,81 @@ async fn write_frames(
     last_heard: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
 ) {
+    let alive = Alive { heartbeat, started, last_heard };
     let mut ticker = tokio::time::interval_at(started + heartbeat, heartbeat);
     loop {
         tokio::select! {
             item = rx.frames.recv() => match item {
                 Some(Outgoing::Text(frame)) => {
-                    if sink.send(Message::Text(frame)).await.is_err() {
+                    if !alive.send(&mut sink, Message::Text(frame), &rx).await {
                         return;
                     }
                     metrics.frames_out.inc();
                 }
                 Some(Outgoing::Close(code, reason)) => {
-                    let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                    let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+                    alive.send(&mut sink, close, &rx).await;
                     return;
                 }
                 None => break,
             },
             () = rx.hang_up.notified() => break,
             _ = ticker.tick() => {
-                let silent_for = started.elapsed().saturating_sub(Duration::from_millis(last_heard.load(Ordering::Relaxed)));
-                if silent_for > heartbeat * 2 {
+                if !alive.heard_lately() {
                     tracing::debug!("closing a connection that stopped answering pings");
                     break;
                 }
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                if !alive.send(&mut sink, Message::Ping(Default::default()), &rx).await {
                     return;
                 }
             }
         }
     }
-    let _ = sink.close().await;
+    // A close frame, if the peer still reads; not waited on past the same deadline.
+    let _ = tokio::time::timeout_at(alive.deadline(), sink.close()).await;
+}
+
+/// When the other side was last heard from: it has two heartbeats to say something.
+struct Alive {
+    heartbeat: Duration,
+    started: Instant,
+    last_heard: Arc<AtomicU64>,
+}
+
+impl Alive {
+    /// Two heartbeats after the other side was last heard.
+    fn deadline(&self) -> Instant {
+        self.started + Duration::from_millis(self.last_heard.load(Ordering::Relaxed)) + self.heartbeat * 2
+    }
+
+    fn heard_lately(&self) -> bool {
+        Instant::now() <= self.deadline()
+    }
+
+    /// Writes one frame; `false` if the connection is gone, or the write is still pending when
+    /// the other side has been silent two heartbeats or the outbox hangs up.
+    async fn send(
+        &self,
+        sink: &mut SplitSink<WebSocket, Message>,
+        message: Message,
+        rx: &OutboxReceiver,
+    ) -> bool {
+        let mut send = std::pin::pin!(sink.send(message));
+        loop {
+            tokio::select! {
+                sent = &mut send => return sent.is_ok(),
+                () = rx.hang_up.notified() => return false,
+                // The deadline moves if the peer speaks meanwhile: a slow reader that still
+                // answers pings keeps its connection.
+                () = tokio::time::sleep_until(self.deadline()) => {
+                    if !self.heard_lately() {
+                        tracing::debug!("closing a connection that stopped reading");
+                        return false;
+                    }
+                }
+            }
+        }
+    }
 }
 
 struct Session {
@@ -278,6 +339,10 @@ impl Session {
                     let msg =
                         format!("join_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
                     return self.reply(ServerMsg::error(ErrorCode::MalformedFrame, None, msg));
+                }
+                // Joins per address are limited (bots filling the raffle); resumes never are.
+                if let Err(wait) = self.state.guards.join(self.ip) {
+                    return self.reply(too_many_joins(wait));
                 }
                 self.enter(&code, false, |done| RequestKind::Join { name, join_id, done }).await;
             }
@@ -420,6 +485,11 @@ fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
         Some(tungstenite::Error::Protocol(_)) => Some((close_code::POLICY_VIOLATION, "protocol error")),
         _ => None, // the connection is gone: nobody to tell
     }
+}
+
+fn too_many_joins(wait: Duration) -> ServerMsg {
+    let msg = format!("Too many people joined from your network just now. Try again in {}.", human(wait));
+    ServerMsg::limited(ErrorCode::RateLimited, Some(Field::Name), msg, wait.as_millis() as u64 + 1)
 }
 
 fn too_many_wrong_codes(wait: Duration) -> ServerMsg {

@@ -13,6 +13,8 @@ pub enum Rejected {
     PrizeNameEmpty,
     #[error("That prize name is too long: {max} characters at most.")]
     PrizeNameTooLong { max: usize },
+    #[error("This raffle has as many prizes as it can take: {max}, counting removed ones and draws without a named prize.")]
+    TooManyPrizes { max: usize },
     #[error("Joining is closed for this raffle.")]
     JoiningClosed,
     #[error("This raffle is full: {max} players at most.")]

@@ -52,14 +52,26 @@ pub struct Settings {
     pub max_name_chars: usize,
     /// The most players one raffle takes, counting everyone who ever joined.
     pub max_players: usize,
+    /// The most prizes one raffle takes, counting every prize ever added: removed ones, and the
+    /// unnamed prize a draw without a named prize adds (each is a draw on the board for good).
+    pub max_prizes: usize,
 }
 
 /// Room for the biggest keynote hall, with a margin; configurable per server.
 pub const MAX_PLAYERS: usize = 50_000;
 
+/// More prizes than any evening gives away, few enough that the host's board (every prize and
+/// every draw, sent on each change) stays small.
+pub const MAX_PRIZES: usize = 500;
+
 impl Default for Settings {
     fn default() -> Self {
-        Self { spin: Millis(3_000), max_name_chars: MAX_NAME_CHARS, max_players: MAX_PLAYERS }
+        Self {
+            spin: Millis(3_000),
+            max_name_chars: MAX_NAME_CHARS,
+            max_players: MAX_PLAYERS,
+            max_prizes: MAX_PRIZES,
+        }
     }
 }
 

@@ -62,6 +62,7 @@ pub(super) fn decide(
         Command::Claim { draw } => claim(state, player.ok_or(Rejected::NotTheWinner)?, draw),
         Command::AddPrize { name } => {
             let name = normalize_prize_name(&name)?;
+            room_for_a_prize(state, settings)?;
             let prize = PrizeId(state.prizes.len() as u32 + 1);
             Ok(vec![EventKind::PrizeAdded { prize, name: Some(name) }])
         }
@@ -111,6 +112,14 @@ fn changed(differs: bool, event: EventKind) -> Vec<EventKind> {
     } else {
         Vec::new()
     }
+}
+
+/// Every prize ever added counts, removed or unnamed: each stays in the state and the history.
+fn room_for_a_prize(state: &State, settings: &Settings) -> Result<(), Rejected> {
+    if state.prizes.len() >= settings.max_prizes {
+        return Err(Rejected::TooManyPrizes { max: settings.max_prizes });
+    }
+    Ok(())
 }
 
 fn undrawn_prize(state: &State, id: PrizeId) -> Result<(), Rejected> {
@@ -171,6 +180,9 @@ fn start_draw(
             id
         }
         None => {
+            // A draw without a named prize adds an unnamed one: it counts, or unnamed draws
+            // (with repeat winners allowed) would grow the board without end.
+            room_for_a_prize(state, settings)?;
             let id = PrizeId(state.prizes.len() as u32 + 1);
             events.push(EventKind::PrizeAdded { prize: id, name: None });
             id

@@ -264,6 +264,24 @@ fn a_full_raffle_turns_newcomers_away() {
 }
 
 #[test]
+fn prizes_are_capped_counting_removed_ones_and_draws_without_a_named_prize() {
+    let settings = Settings { spin: Millis(0), max_prizes: 3, ..Settings::default() };
+    let mut r = Raffle::new(settings, T0, Token::new("host-secret"), Box::new(StdRng::seed_from_u64(0))).0;
+    join(&mut r, "Ada");
+    host(&mut r, Command::SetRepeatWinners { allowed: true }).unwrap();
+    host(&mut r, Command::AddPrize { name: "Book".into() }).unwrap();
+    host(&mut r, Command::AddPrize { name: "Typo".into() }).unwrap();
+    host(&mut r, Command::RemovePrize { prize: PrizeId(2) }).unwrap();
+    draw(&mut r, None); // adds the third prize, unnamed
+    let full = Err(Rejected::TooManyPrizes { max: 3 });
+    assert_eq!(host(&mut r, Command::AddPrize { name: "Mug".into() }), full, "a removed prize still counts");
+    let next = r.next_draw();
+    assert_eq!(host(&mut r, Command::Draw { draw: next, prize: None }), full);
+    assert_eq!(r.prizes().len(), 3, "a refused command changes nothing");
+    draw(&mut r, Some(PrizeId(1))); // the prizes there are can still be drawn
+}
+
+#[test]
 fn an_ended_raffle_refuses_everything_but_claims() {
     let mut r = raffle(0, 1);
     host(&mut r, Command::End).unwrap();

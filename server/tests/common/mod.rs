@@ -249,3 +249,31 @@ impl Client {
         }
     }
 }
+
+impl TestServer {
+    /// A WebSocket from the source address `ip` (any 127.0.0.x works on Linux): another
+    /// client address, for the per-address limits.
+    pub async fn client_from(&self, ip: std::net::IpAddr) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(ip, 0)).unwrap();
+        let stream = socket.connect(self.addr).await.expect("connect");
+        let (ws, _) = tokio_tungstenite::client_async(self.ws_url(), MaybeTlsStream::Plain(stream))
+            .await
+            .expect("upgrade");
+        Client { ws, closed_with: None }
+    }
+
+    /// The value of a gauge or counter on /metrics.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let (_, body) = self.http_get("/metrics").await;
+        body.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no metric {name} in {body}"))
+    }
+}
+
+/// Raises this process's open-file limit to the hard limit (tests that open thousands of
+/// sockets), and returns it.
+pub fn raise_open_files() -> u64 {
+    rlimit::increase_nofile_limit(u64::MAX).expect("the open-file limit")
+}

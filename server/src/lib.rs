@@ -12,12 +12,15 @@
 //!   and the open-file limit.
 //! - `clock`: the monotonic time raffle deadlines run on.
 //! - `headers`: the security headers, with a per-page CSP nonce.
+//! - `assets`: the wasm, JS and CSS precompressed and cached; pages compressed, not cached.
+//! - [`site`]: where the site's files are, found beside the binary when run alone.
 //! - [`store`]: every raffle event in SQLite, written before it is announced.
 //! - `metrics` and `ops`: `/metrics`, `/healthz`, and the purge of old raffles.
 //!
 //! [`Server::open`] opens the database and rebuilds the open raffles; [`Server::serve`] serves
 //! them until shutdown. Tests call [`run`] with a listener on port 0.
 
+mod assets;
 mod clock;
 pub mod config;
 mod connections;
@@ -29,6 +32,7 @@ mod ops;
 mod outbox;
 mod qr;
 mod raffle_task;
+pub mod site;
 mod socket;
 pub mod store;
 mod views;
@@ -253,8 +257,8 @@ pub async fn run(
 fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let csp = headers::page_csp_context(&state.leptos);
+    let pkg = assets::pkg_files(&state.leptos);
     Router::new()
-        .route("/ws", get(socket::upgrade))
         .route("/raffles/{code}/qr.svg", get(qr::join_qr_svg))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
@@ -263,6 +267,12 @@ fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(csp, shell))
+        // Compressed as they are sent; the /pkg files come precompressed (nested below).
+        .layer(tower_http::compression::CompressionLayer::new())
+        .nest_service(&assets::pkg_route(&state.leptos), pkg)
+        // Not compressed: an upgrade has no body, and its frames are not HTTP's to compress.
+        .route("/ws", get(socket::upgrade))
+        .layer(axum::middleware::from_fn(assets::cache_headers))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .with_state(state)
 }

@@ -28,11 +28,24 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen} (set RAFFLER_LISTEN or --listen)"))?;
     let port = listener.local_addr()?.port();
     let public_url = config.public_url.clone().unwrap_or_else(|| lan_url(listen, port));
-    // Run outside cargo-leptos (e.g. `cargo run`): assets are where cargo-leptos puts them.
-    let leptos = std::env::var_os("LEPTOS_OUTPUT_NAME")
-        .and_then(|_| leptos::config::get_configuration(None).ok())
-        .map(|conf| conf.leptos_options)
-        .unwrap_or_else(|| leptos::config::LeptosOptions::builder().output_name("raffler").build());
+    // Under cargo-leptos its LEPTOS_* variables say where the site is; run on its own (systemd,
+    // a container, the deploy artifact) the binary finds its site beside itself, in production
+    // mode, whatever the working directory.
+    let site = server::site::locate();
+    match &site.found {
+        server::site::Found::CargoLeptos => {}
+        server::site::Found::BesideBinary => tracing::info!(
+            site = %site.options.site_root,
+            hashed_names = site.options.hash_files,
+            "serving the site found beside the binary"
+        ),
+        server::site::Found::Missing { looked_in } => tracing::error!(
+            ?looked_in,
+            "no site files (pkg/) beside the binary: pages will load but never come alive; \
+             build with `cargo leptos build --release` or deploy the artifact of scripts/dist.sh"
+        ),
+    }
+    let leptos = site.options;
 
     let settings = Settings::from_config(&config, public_url.clone(), leptos);
     let database = settings.database.clone();

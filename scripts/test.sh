@@ -53,5 +53,7 @@ fi
 # Its raffles go to a database of their own, not to the data/ of a raffler run by hand.
 e2e_data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-e2e.XXXXXX")"
 trap 'rm -rf "$e2e_data"' EXIT
+# --precompress: the brotli and gzip files the server sends, as scripts/build.sh builds them;
+# tests/deploy_artifact.spec.ts packs this build with scripts/dist.sh and runs it alone.
 RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 RAFFLER_DATABASE="$e2e_data/raffler.db" \
-  cargo leptos end-to-end --release
+  cargo leptos end-to-end --release --precompress

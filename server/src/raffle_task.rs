@@ -106,8 +106,13 @@ pub type OnClose = Box<dyn FnOnce() + Send>;
 
 /// Starts a new raffle. Its host hears `raffle_started` once the raffle is on disk.
 pub fn spawn(start: Start, env: TaskEnv, on_close: OnClose) -> RaffleHandle {
-    let (raffle, first) =
-        Raffle::new(start.settings, now(), start.host_token.clone(), Box::new(StdRng::from_os_rng()));
+    let (raffle, first) = Raffle::new(
+        start.settings,
+        now(),
+        &start.code,
+        start.host_token.clone(),
+        Box::new(StdRng::from_os_rng()),
+    );
     let new_host = NewHost { first, token: start.host_token, conn: start.host_conn, outbox: start.host };
     launch(raffle, Vec::new(), start.code, start.join_url, env, on_close, Some(new_host))
 }
@@ -418,7 +423,11 @@ impl RaffleTask {
                 let you = views::player_view(self.raffle.player(player).expect("joined players exist"));
                 let seq = events.last().map_or(self.raffle.last_seq(), |e| e.seq);
                 let token = token.expose().to_owned();
-                send_to(&outbox, &ServerMsg::Joined { seq, code: self.code.clone(), token, you });
+                let fingerprint = views::fingerprint(&self.raffle);
+                send_to(
+                    &outbox,
+                    &ServerMsg::Joined { seq, code: self.code.clone(), token, you, fingerprint },
+                );
                 if again {
                     // Draws may have happened since the first answer was lost: the whole picture.
                     self.send_missed(&outbox, player, None);
@@ -526,7 +535,14 @@ impl RaffleTask {
                 let ended = self.raffle.has_ended();
                 send_to(
                     outbox,
-                    &ServerMsg::PlayerSnapshot { seq, code: self.code.clone(), you, ended, draws },
+                    &ServerMsg::PlayerSnapshot {
+                        seq,
+                        code: self.code.clone(),
+                        you,
+                        ended,
+                        draws,
+                        fingerprint: views::fingerprint(&self.raffle),
+                    },
                 );
             }
         }
@@ -597,7 +613,7 @@ impl RaffleTask {
                 EventKind::DrawStarted { draw, .. } => {
                     tracing::info!(code = self.code, draw = draw.0, "draw started")
                 }
-                EventKind::WinnerDrawn { draw, winner } => {
+                EventKind::WinnerDrawn { draw, winner, .. } => {
                     tracing::info!(code = self.code, draw = draw.0, winner = winner.0, "winner drawn")
                 }
                 EventKind::Ended => {

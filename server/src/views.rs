@@ -33,11 +33,19 @@ pub fn draw_view(raffle: &Raffle, draw: &Draw, now: Millis) -> DrawView {
         claim_changed_at,
         redraw_of: draw.redraw_of.map(|d| d.0),
         claim_ms_left,
+        beacon_round: draw.beacon_round,
     }
+}
+
+/// The raffle's fingerprint, as every screen shows it.
+pub fn fingerprint(raffle: &Raffle) -> Option<String> {
+    raffle.commitment().map(|c| app::raffle::fairness::fingerprint(&c))
 }
 
 pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
     Board {
+        fingerprint: fingerprint(raffle),
+        beacon_on: raffle.beacon_on(),
         code: code.to_owned(),
         joining_open: raffle.joining_open(),
         repeat_winners: raffle.repeat_winners(),
@@ -74,14 +82,23 @@ pub fn players_in(raffle: &Raffle) -> Vec<PlayerView> {
 pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<ServerMsg> {
     let seq = event.seq;
     let msg = match &event.kind {
-        EventKind::DrawStarted { draw, reveal_at, redraw_of, .. } => ServerMsg::DrawStarted {
-            seq,
-            draw: draw.0,
-            prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
-            spin_ms: reveal_at.saturating_sub(now).0,
-            redraw_of: redraw_of.map(|d| d.0),
-        },
-        EventKind::WinnerDrawn { draw, winner } => ServerMsg::WinnerDrawn {
+        EventKind::DrawStarted { draw, reveal_at, redraw_of, entries_hash, beacon_round, .. } => {
+            ServerMsg::DrawStarted {
+                seq,
+                draw: draw.0,
+                prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
+                // A draw waiting for the beacon spins at least until its round is out.
+                spin_ms: beacon_round
+                    .zip(raffle.settings().beacon)
+                    .map_or(*reveal_at, |(round, clock)| clock.time_of(round).max(*reveal_at))
+                    .saturating_sub(now)
+                    .0,
+                redraw_of: redraw_of.map(|d| d.0),
+                entries_hash: entries_hash.map(|h| app::raffle::fairness::to_hex(&h)),
+                beacon_round: *beacon_round,
+            }
+        }
+        EventKind::WinnerDrawn { draw, winner, .. } => ServerMsg::WinnerDrawn {
             seq,
             draw: draw.0,
             prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
@@ -93,7 +110,7 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
                 .and_then(|view| view.claim_ms_left)
                 .map_or(0, |left| left.div_ceil(1_000) as u32),
         },
-        EventKind::DrawVoided { draw } => ServerMsg::DrawVoided { seq, draw: draw.0 },
+        EventKind::DrawVoided { draw, .. } => ServerMsg::DrawVoided { seq, draw: draw.0 },
         EventKind::PrizeClaimed { draw, player } => {
             ServerMsg::PrizeClaimed { seq, draw: draw.0, player: player.0 }
         }

@@ -2,6 +2,7 @@
 //!
 //! - [`raffle`]: the pure raffle state machine (no I/O, builds for server and browser).
 //! - [`protocol`]: the WebSocket messages, the only types that cross the wire.
+//! - [`verify`]: the record of a raffle's draws that anyone can check, and the check.
 //! - [`components`]: one module per screen (home, host, join).
 //! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
 //!   downloads. The only modules whose code differs in the browser build.
@@ -10,6 +11,7 @@ mod browser;
 pub mod components;
 pub mod protocol;
 pub mod raffle;
+pub mod verify;
 mod ws_client;
 
 use components::{home::HomePage, host::HostPage, join::JoinPage};

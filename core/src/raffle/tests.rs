@@ -1,4 +1,7 @@
 //! Unit tests of the raffle state machine: one rule each.
+//!
+//! Longer than 400 lines: the engine's example-based tests, one short test per rule; splitting
+//! them by rule would scatter the shared helpers.
 
 use super::*;
 use rand::{rngs::StdRng, SeedableRng};
@@ -7,7 +10,7 @@ use std::collections::HashSet;
 const T0: Millis = Millis(1_000);
 
 pub(super) fn raffle(spin_ms: u64, seed: u64) -> Raffle {
-    let settings = Settings { spin: Millis(spin_ms), ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(spin_ms), ..RaffleSettings::default() };
     Raffle::new(settings, T0, Token::new("host-secret"), Box::new(StdRng::seed_from_u64(seed))).0
 }
 
@@ -39,7 +42,7 @@ fn draw(r: &mut Raffle, prize: Option<PrizeId>) -> PlayerId {
 #[test]
 fn a_new_raffle_starts_at_sequence_one_and_knows_its_host() {
     let (r, first) =
-        Raffle::new(Settings::default(), T0, Token::new("h"), Box::new(StdRng::seed_from_u64(0)));
+        Raffle::new(RaffleSettings::default(), T0, Token::new("h"), Box::new(StdRng::seed_from_u64(0)));
     assert_eq!(first.seq, 1);
     assert_eq!(r.identify(&Token::new("h")), Some(Actor::Host));
     assert_eq!(r.identify(&Token::new("nope")), None);
@@ -249,7 +252,7 @@ fn a_draw_whose_players_all_left_during_the_spin_is_void() {
 
 #[test]
 fn a_full_raffle_turns_newcomers_away() {
-    let settings = Settings { max_players: 2, ..Settings::default() };
+    let settings = RaffleSettings { max_players: 2, ..RaffleSettings::default() };
     let mut r = Raffle::new(settings, T0, Token::new("h"), Box::new(StdRng::seed_from_u64(0))).0;
     join(&mut r, "Ada");
     let grace = join(&mut r, "Grace");
@@ -265,7 +268,7 @@ fn a_full_raffle_turns_newcomers_away() {
 
 #[test]
 fn prizes_are_capped_counting_removed_ones_and_draws_without_a_named_prize() {
-    let settings = Settings { spin: Millis(0), max_prizes: 3, ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(0), max_prizes: 3, ..RaffleSettings::default() };
     let mut r = Raffle::new(settings, T0, Token::new("host-secret"), Box::new(StdRng::seed_from_u64(0))).0;
     join(&mut r, "Ada");
     host(&mut r, Command::SetRepeatWinners { allowed: true }).unwrap();

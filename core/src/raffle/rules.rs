@@ -3,11 +3,11 @@
 
 use super::name::{collision_key, normalize_name, normalize_prize_name};
 use super::state::{Claim, Presence, State};
-use super::{Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, Rejected, Settings};
+use super::{Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, RaffleSettings, Rejected};
 
 pub(super) fn decide(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     actor: Actor,
     command: Command,
@@ -115,7 +115,7 @@ fn changed(differs: bool, event: EventKind) -> Vec<EventKind> {
 }
 
 /// Every prize ever added counts, removed or unnamed: each stays in the state and the history.
-fn room_for_a_prize(state: &State, settings: &Settings) -> Result<(), Rejected> {
+fn room_for_a_prize(state: &State, settings: &RaffleSettings) -> Result<(), Rejected> {
     if state.prizes.len() >= settings.max_prizes {
         return Err(Rejected::TooManyPrizes { max: settings.max_prizes });
     }
@@ -150,7 +150,7 @@ fn claim(state: &State, player: PlayerId, number: DrawNumber) -> Result<Vec<Even
 
 fn start_draw(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     number: DrawNumber,
     prize: Option<PrizeId>,
@@ -196,7 +196,7 @@ fn start_draw(
 
 fn redraw(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     number: DrawNumber,
 ) -> Result<Vec<EventKind>, Rejected> {

@@ -3,7 +3,7 @@
 //! field in the core cannot make yesterday's database unreadable. Changing an existing variant
 //! here needs a migration; adding a new one does not.
 
-use app::raffle::{DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, Token};
+use raffler_core::raffle::{DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, Token};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]

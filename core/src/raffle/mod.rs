@@ -19,10 +19,12 @@
 //! function; [`Raffle::replay`] applies the same events to rebuild the same raffle. The random
 //! source is injected, so the same seed and commands give the same winners.
 
+pub mod beacon;
 mod command;
 mod draw;
 mod error;
 mod event;
+pub mod fairness;
 mod name;
 mod rules;
 mod state;

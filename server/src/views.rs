@@ -1,10 +1,12 @@
 //! What each screen is told of a raffle: core state and events turned into protocol messages.
-//! The one place that builds every message the room sends and decides what a phone or the host
-//! may see; the room decides only when, and to whom.
+//! The one place that builds every message a screen is told (the room's, and those a session
+//! answers itself) and decides what a phone or the host may see; the room and the session
+//! decide only when, and to whom.
 
+use crate::guards::Refused;
 use crate::store::StoreError;
 use raffler_core::protocol::{
-    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg,
+    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg, MAX_JOIN_ID_CHARS,
 };
 use raffler_core::raffle::{
     Claim, Draw, Event, EventKind, Millis, Player, PlayerId, Presence, Raffle, Rejected, Token,
@@ -264,4 +266,77 @@ pub fn already_in_raffle(field: Option<Field>) -> ServerMsg {
         field,
         "This screen is already in another raffle. Reload the page.",
     )
+}
+
+// What a session answers itself, before (or instead of) asking a raffle.
+
+/// Over the per-address limit, or the server's open files: the browser retries later.
+pub fn connection_refused(refused: Refused) -> ServerMsg {
+    let (code, msg) = match refused {
+        Refused::TooManyFromAddress => (
+            ErrorCode::TooManyConnections,
+            "Too many connections from your network right now. Retrying shortly.",
+        ),
+        Refused::ServerFull => (
+            ErrorCode::ServerFull,
+            "The server has as many screens connected as it can take. Retrying shortly.",
+        ),
+    };
+    ServerMsg::limited(code, None, msg, 5_000)
+}
+
+pub fn pong() -> ServerMsg {
+    ServerMsg::Pong
+}
+
+pub fn binary_frame() -> ServerMsg {
+    ServerMsg::error(ErrorCode::MalformedFrame, None, "Send JSON in text frames, not binary ones.")
+}
+
+/// The first frame over the connection's rate (the next ones are dropped silently).
+pub fn too_fast(wait: Duration) -> ServerMsg {
+    let msg = "You are sending messages too fast. Slow down.";
+    ServerMsg::limited(ErrorCode::RateLimited, None, msg, wait.as_millis() as u64 + 1)
+}
+
+pub fn frame_too_large(max: usize) -> ServerMsg {
+    ServerMsg::error(
+        ErrorCode::FrameTooLarge,
+        None,
+        format!("That message is too large: {max} bytes at most."),
+    )
+}
+
+pub fn bad_join_id() -> ServerMsg {
+    let msg = format!("join_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
+    ServerMsg::error(ErrorCode::MalformedFrame, None, msg)
+}
+
+pub fn too_many_raffles(wait: Duration) -> ServerMsg {
+    let msg = format!("Too many raffles started from your network. Try again in {}.", human(wait));
+    ServerMsg::limited(ErrorCode::RateLimited, None, msg, wait.as_millis() as u64)
+}
+
+pub fn no_room_for_raffles() -> ServerMsg {
+    let msg = "This server is running as many raffles as it can. Try again later.";
+    ServerMsg::limited(ErrorCode::ServerFull, None, msg, 60_000)
+}
+
+/// A join with a code no raffle has (resumes get `resume_refused`, which gives nothing away).
+pub fn unknown_code(typed: &str) -> ServerMsg {
+    let msg = if typed.trim().is_empty() {
+        "Please type the join code from the big screen.".to_owned()
+    } else {
+        format!("No raffle has the code {}. Check the big screen.", typed.trim())
+    };
+    ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg)
+}
+
+/// The raffle closed (ended long ago, or idle) between the look-up and the answer.
+pub fn raffle_closed(code: &str) -> ServerMsg {
+    ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), format!("The raffle {code} has closed."))
+}
+
+pub fn join_first() -> ServerMsg {
+    ServerMsg::error(ErrorCode::NotAllowed, None, "Join or start a raffle first.")
 }

@@ -104,14 +104,14 @@ impl Room {
             Staged::Started { conn, token, events } => {
                 tracing::info!(code = self.code, "raffle started");
                 self.log.extend(events);
-                self.fanout.to_conn(conn, views::raffle_started(&self.code, &token));
+                self.fanout.tell(conn, views::raffle_started(&self.code, &token));
                 self.attach_host(now, conn);
             }
             Staged::Joined { conn, player, token, events, again: false } => {
                 // The seq it joined at: an overdue reveal committed with the join comes after it,
                 // and the phone (which may have won it) hears it like everyone else.
                 let seq = events.first().map_or(self.raffle.last_seq(), |e| e.seq);
-                self.fanout.to_conn(conn, views::joined(&self.raffle, &self.code, player, &token, seq));
+                self.fanout.tell(conn, views::joined(&self.raffle, &self.code, player, &token, seq));
                 self.attach_phone(now, conn, player);
                 self.publish(now, events);
                 self.fanout.push(Output::Entered { conn, ok: true });
@@ -120,7 +120,7 @@ impl Room {
                 // As of what has been delivered so far: the raffle may be ahead, with what the
                 // rest of this write will broadcast.
                 let seq = self.log.len() as u64;
-                self.fanout.to_conn(conn, views::joined(&self.raffle, &self.code, player, &token, seq));
+                self.fanout.tell(conn, views::joined(&self.raffle, &self.code, player, &token, seq));
                 // Draws may have happened since the first answer was lost: the whole picture,
                 // once everything written with it is delivered, so that the phone is told each
                 // result once (in the snapshot), not again by a broadcast (found by the
@@ -129,13 +129,13 @@ impl Room {
                 self.rejoined.push((conn, player));
             }
             Staged::Changed { conn, repeated: true, .. } => {
-                self.fanout.to_conn(conn, views::board_msg(&self.raffle, &self.code, now))
+                self.fanout.tell(conn, views::board_msg(&self.raffle, &self.code, now))
             }
             Staged::Changed { events, .. } | Staged::Revealed { events } | Staged::Closed { events } => {
                 self.publish(now, events)
             }
             Staged::Refused { conn, why, answer } => {
-                self.fanout.to_conn(conn, views::rejected(&why));
+                self.fanout.tell(conn, views::rejected(&why));
                 if answer {
                     self.fanout.push(Output::Entered { conn, ok: false });
                 }
@@ -148,7 +148,7 @@ impl Room {
     pub(super) fn take_back(&mut self, now: Millis, staged: Vec<Staged>, err: &StoreError) {
         if let Some(Staged::Started { conn, .. }) = staged.first() {
             tracing::error!(code = self.code, %err, "could not save a new raffle");
-            self.fanout.to_conn(*conn, views::not_started(err));
+            self.fanout.tell(*conn, views::not_started(err));
             self.closed = true;
             self.fanout.push(Output::Closed);
             return;
@@ -163,14 +163,14 @@ impl Room {
         for s in staged {
             match s {
                 Staged::Joined { conn, .. } => {
-                    self.fanout.to_conn(conn, msg.clone());
+                    self.fanout.tell(conn, msg.clone());
                     self.fanout.push(Output::Entered { conn, ok: false });
                 }
                 Staged::Changed { conn, .. } if !self.roster.is_host(conn) => {
-                    self.fanout.to_conn(conn, msg.clone())
+                    self.fanout.tell(conn, msg.clone())
                 }
                 Staged::Refused { conn, why, answer } => {
-                    self.fanout.to_conn(conn, views::rejected(&why));
+                    self.fanout.tell(conn, views::rejected(&why));
                     if answer {
                         self.fanout.push(Output::Entered { conn, ok: false });
                     }

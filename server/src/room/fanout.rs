@@ -55,7 +55,7 @@ impl Fanout {
         self.push(Output::Send { to, msg });
     }
 
-    pub fn to_conn(&mut self, conn: ConnId, msg: ServerMsg) {
+    pub fn tell(&mut self, conn: ConnId, msg: ServerMsg) {
         self.send(Audience::Conn(conn), msg);
     }
 

@@ -39,6 +39,9 @@ pub enum Role {
 }
 
 /// What the room asks its driver to do, in order.
+// Nearly every output is a `Send`: boxing its message would add an allocation to each, to
+// shrink variants that are rare.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Output {
     Send {

@@ -286,7 +286,7 @@ impl Room {
         }
         for (conn, player) in std::mem::take(&mut self.rejoined) {
             for msg in catch_up::missed(&self.raffle, &self.log, &self.code, player, None, now) {
-                self.fanout.to_conn(conn, msg);
+                self.fanout.tell(conn, msg);
             }
             self.attach_phone(now, conn, player);
             self.fanout.push(Output::Entered { conn, ok: true });
@@ -349,13 +349,13 @@ impl Room {
             }
             Some(Actor::Player(player)) => {
                 for msg in catch_up::missed(&self.raffle, &self.log, &self.code, player, last_seq, now) {
-                    self.fanout.to_conn(conn, msg);
+                    self.fanout.tell(conn, msg);
                 }
                 self.attach_phone(now, conn, player);
                 true
             }
             _ => {
-                self.fanout.to_conn(conn, views::resume_refused(&self.code));
+                self.fanout.tell(conn, views::resume_refused(&self.code));
                 false
             }
         };
@@ -366,7 +366,7 @@ impl Room {
         self.flush_hosts(now);
         let connected = self.roster.connected();
         let snapshot = views::host_snapshot(&self.raffle, &self.code, &self.join_url, connected, now);
-        self.fanout.to_conn(conn, snapshot);
+        self.fanout.tell(conn, snapshot);
         self.roster.add_host(conn);
         self.fanout.admit(conn, Role::Host);
     }

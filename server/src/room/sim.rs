@@ -201,10 +201,8 @@ impl Sim {
             }
             ServerMsg::PlayerSnapshot { seq, draws, .. } => {
                 phone.seen = *seq;
-                phone.draws = draws
-                    .iter()
-                    .map(|d| (d.draw, (d.winner.as_ref().map(|w| w.id), d.claim.clone())))
-                    .collect();
+                phone.draws =
+                    draws.iter().map(|d| (d.draw, (d.winner.as_ref().map(|w| w.id), d.claim))).collect();
             }
             ServerMsg::DrawStarted { draw: d, .. } => {
                 assert!(!phone.draws.contains_key(d), "phone {i} told of draw {d} twice: {ctx}");

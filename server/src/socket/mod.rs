@@ -21,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures_util::{stream::SplitStream, StreamExt};
-use raffler_core::protocol::{valid_join_id, ClientMsg, ErrorCode, Field, ServerMsg, MAX_JOIN_ID_CHARS};
+use raffler_core::protocol::{valid_join_id, ClientMsg, Field, ServerMsg};
 use raffler_core::raffle::Command;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,19 +102,11 @@ async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
     let ticket = match state.guards.connect(ip) {
         Ok(ticket) => ticket,
         Err(refused) => {
-            let (code, msg, reason) = match refused {
-                Refused::TooManyFromAddress => (
-                    ErrorCode::TooManyConnections,
-                    "Too many connections from your network right now. Retrying shortly.",
-                    "too many connections",
-                ),
-                Refused::ServerFull => (
-                    ErrorCode::ServerFull,
-                    "The server has as many screens connected as it can take. Retrying shortly.",
-                    "server full",
-                ),
+            let reason = match refused {
+                Refused::TooManyFromAddress => "too many connections",
+                Refused::ServerFull => "server full",
             };
-            outbox.send_msg(&ServerMsg::limited(code, None, msg, 5_000));
+            outbox.send_msg(&views::connection_refused(refused));
             outbox.close(close_code::TRY_AGAIN_LATER, reason);
             let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
             return;
@@ -194,11 +186,7 @@ impl Session {
             }
             match message {
                 Message::Text(text) => self.on_text(text.as_str()).await,
-                Message::Binary(_) => self.reply(ServerMsg::error(
-                    ErrorCode::MalformedFrame,
-                    None,
-                    "Send JSON in text frames, not binary ones.",
-                )),
+                Message::Binary(_) => self.reply(views::binary_frame()),
                 Message::Close(_) => break,
                 Message::Ping(_) | Message::Pong(_) => {}
             }
@@ -217,13 +205,7 @@ impl Session {
                 self.strikes += 1;
                 let wait = not_until.wait_time_from(governor::clock::Clock::now(crate::guards::clock()));
                 if self.strikes == 1 {
-                    let msg = "You are sending messages too fast. Slow down.";
-                    self.reply(ServerMsg::limited(
-                        ErrorCode::RateLimited,
-                        None,
-                        msg,
-                        wait.as_millis() as u64 + 1,
-                    ));
+                    self.reply(views::too_fast(wait));
                 }
                 false
             }
@@ -232,22 +214,18 @@ impl Session {
 
     async fn on_text(&mut self, text: &str) {
         if text.len() > self.state.max_frame_bytes {
-            let max = self.state.max_frame_bytes;
-            let msg = format!("That message is too large: {max} bytes at most.");
-            return self.reply(ServerMsg::error(ErrorCode::FrameTooLarge, None, msg));
+            return self.reply(views::frame_too_large(self.state.max_frame_bytes));
         }
         let msg = match ClientMsg::decode(text) {
             Ok(msg) => msg,
             Err(err) => return self.reply(err.to_server_msg()),
         };
         match msg {
-            ClientMsg::Ping {} => self.reply(ServerMsg::Pong),
+            ClientMsg::Ping {} => self.reply(views::pong()),
             ClientMsg::StartRaffle {} => self.start_raffle(),
             ClientMsg::Join { code, name, join_id } => {
                 if join_id.as_deref().is_some_and(|id| !valid_join_id(id)) {
-                    let msg =
-                        format!("join_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
-                    return self.reply(ServerMsg::error(ErrorCode::MalformedFrame, None, msg));
+                    return self.reply(views::bad_join_id());
                 }
                 // Joins per address are limited (bots filling the raffle); resumes never are.
                 if let Err(wait) = self.state.guards.join(self.ip) {
@@ -270,20 +248,12 @@ impl Session {
             return self.reply(views::already_in_raffle(None));
         }
         if let Err(wait) = self.state.guards.start_raffle(self.ip) {
-            let msg =
-                format!("Too many raffles started from your network. Try again in {}.", views::human(wait));
-            return self.reply(ServerMsg::limited(
-                ErrorCode::RateLimited,
-                None,
-                msg,
-                wait.as_millis() as u64,
-            ));
+            return self.reply(views::too_many_raffles(wait));
         }
         match self.state.hub.start_raffle(self.conn, self.outbox.clone()) {
             Some((code, handle)) => self.raffle = Some((code, handle)),
             None => {
-                let msg = "This server is running as many raffles as it can. Try again later.";
-                self.reply(ServerMsg::limited(ErrorCode::ServerFull, None, msg, 60_000));
+                self.reply(views::no_room_for_raffles());
             }
         }
     }
@@ -313,12 +283,7 @@ impl Session {
             if let Err(wait) = self.state.guards.wrong_code(self.ip) {
                 return self.reply(views::too_many_wrong_codes(wait));
             }
-            let msg = if typed_code.trim().is_empty() {
-                "Please type the join code from the big screen.".to_owned()
-            } else {
-                format!("No raffle has the code {}. Check the big screen.", typed_code.trim())
-            };
-            return self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
+            return self.reply(views::unknown_code(typed_code));
         };
         if self.raffle.as_ref().is_some_and(|(current, _)| *current != code) {
             return self.reply(views::already_in_raffle(Some(Field::Code)));
@@ -333,17 +298,13 @@ impl Session {
             None if self.state.stop.is_cancelled() => {}
             // The raffle closed (ended long ago, or idle) between the look-up and the answer.
             None if resume => self.reply(views::resume_refused(&code)),
-            None => {
-                let msg = format!("The raffle {code} has closed.");
-                self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
-            }
+            None => self.reply(views::raffle_closed(&code)),
         }
     }
 
     async fn command(&mut self, command: Command) {
         let Some((_, handle)) = &self.raffle else {
-            let msg = "Join or start a raffle first.";
-            return self.reply(ServerMsg::error(ErrorCode::NotAllowed, None, msg));
+            return self.reply(views::join_first());
         };
         let request =
             Request { conn: self.conn, outbox: self.outbox.clone(), kind: RequestKind::Command(command) };

@@ -37,6 +37,25 @@ cargo test -p raffler-core
 cargo test -p app
 cargo test -p server
 
+# raffler-draw/1 checked by a second, independent implementation (docs/fairness.md): the Python
+# check must pass a record the core drew, and must refuse the same record with one winner changed.
+say "the Python fairness check on a record of the core's"
+record_dir="$(mktemp -d "${TMPDIR:-/tmp}/raffler-record.XXXXXX")"
+RAFFLER_RECORD_OUT="$record_dir/record.json" cargo test -p app --quiet a_record_for_the_python_check >/dev/null
+python3 scripts/verify_record.py "$record_dir/record.json"
+python3 - "$record_dir/record.json" "$record_dir/tampered.json" <<'PY'
+import json, sys
+record = json.load(open(sys.argv[1]))
+draw = record["draws"][0]
+draw["winner"] = next(e for e in draw["entries"] if e != draw["winner"])
+json.dump(record, open(sys.argv[2], "w"))
+PY
+if python3 scripts/verify_record.py "$record_dir/tampered.json" >/dev/null; then
+  echo "the Python check accepted a tampered record" >&2
+  exit 1
+fi
+rm -rf "$record_dir"
+
 # The fuzz targets run for a short, fixed time when cargo-fuzz is installed (it needs
 # nightly features; RUSTC_BOOTSTRAP lets the stable compiler build them). Longer runs: README.
 if cargo fuzz --version >/dev/null 2>&1; then

@@ -24,6 +24,7 @@ impl ClientMsg {
             ClientMsg::SetClaimSeconds { seconds } => Command::SetClaimSeconds { seconds },
             ClientMsg::RemovePlayer { player } => Command::RemovePlayer { player: PlayerId(player) },
             ClientMsg::ReadmitPlayer { player } => Command::ReadmitPlayer { player: PlayerId(player) },
+            ClientMsg::SetBeacon { on } => Command::SetBeacon { on },
             ClientMsg::EndRaffle {} => Command::End,
             ClientMsg::Ping {}
             | ClientMsg::StartRaffle {}

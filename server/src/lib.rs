@@ -94,6 +94,10 @@ impl Settings {
                 max_name_chars: config.max_name_chars,
                 max_players: config.max_players,
                 max_prizes: config.max_prizes,
+                // Draws wait for no beacon until the server fetches one (docs/fairness.md): every
+                // draw is keyed by the raffle's committed seed, and says "seed only".
+                beacon: None,
+                beacon_timeout: raffle::BEACON_TIMEOUT,
             },
             max_frame_bytes: config.max_frame_bytes,
             heartbeat: std::time::Duration::from_secs(config.heartbeat_secs),

@@ -43,11 +43,19 @@ pub fn draw_view(raffle: &Raffle, draw: &Draw, now: Millis) -> DrawView {
         claim_changed_at,
         redraw_of: draw.redraw_of.map(|d| d.0),
         claim_ms_left,
+        beacon_round: draw.beacon_round,
     }
+}
+
+/// The raffle's fingerprint, as every screen shows it.
+pub fn fingerprint(raffle: &Raffle) -> Option<String> {
+    raffle.commitment().map(|c| raffler_core::raffle::fairness::fingerprint(&c))
 }
 
 pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
     Board {
+        fingerprint: fingerprint(raffle),
+        beacon_on: raffle.beacon_on(),
         code: code.to_owned(),
         joining_open: raffle.joining_open(),
         repeat_winners: raffle.repeat_winners(),
@@ -84,14 +92,23 @@ pub fn players_in(raffle: &Raffle) -> Vec<PlayerView> {
 pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<ServerMsg> {
     let seq = event.seq;
     let msg = match &event.kind {
-        EventKind::DrawStarted { draw, reveal_at, redraw_of, .. } => ServerMsg::DrawStarted {
-            seq,
-            draw: draw.0,
-            prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
-            spin_ms: reveal_at.saturating_sub(now).0,
-            redraw_of: redraw_of.map(|d| d.0),
-        },
-        EventKind::WinnerDrawn { draw, winner } => ServerMsg::WinnerDrawn {
+        EventKind::DrawStarted { draw, reveal_at, redraw_of, entries_hash, beacon_round, .. } => {
+            ServerMsg::DrawStarted {
+                seq,
+                draw: draw.0,
+                prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
+                // A draw waiting for the beacon spins at least until its round is out.
+                spin_ms: beacon_round
+                    .zip(raffle.settings().beacon)
+                    .map_or(*reveal_at, |(round, clock)| clock.time_of(round).max(*reveal_at))
+                    .saturating_sub(now)
+                    .0,
+                redraw_of: redraw_of.map(|d| d.0),
+                entries_hash: entries_hash.map(|h| raffler_core::raffle::fairness::to_hex(&h)),
+                beacon_round: *beacon_round,
+            }
+        }
+        EventKind::WinnerDrawn { draw, winner, .. } => ServerMsg::WinnerDrawn {
             seq,
             draw: draw.0,
             prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
@@ -103,7 +120,7 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
                 .and_then(|view| view.claim_ms_left)
                 .map_or(0, |left| left.div_ceil(1_000) as u32),
         },
-        EventKind::DrawVoided { draw } => ServerMsg::DrawVoided { seq, draw: draw.0 },
+        EventKind::DrawVoided { draw, .. } => ServerMsg::DrawVoided { seq, draw: draw.0 },
         EventKind::PrizeClaimed { draw, player } => {
             ServerMsg::PrizeClaimed { seq, draw: draw.0, player: player.0 }
         }
@@ -169,7 +186,8 @@ pub fn rejected(why: &Rejected) -> ServerMsg {
 /// The answer to a join: who the phone is in this raffle, and the token to come back with.
 pub fn joined(raffle: &Raffle, code: &str, player: PlayerId, token: &Token, seq: u64) -> ServerMsg {
     let you = player_view(raffle.player(player).expect("joined players exist"));
-    ServerMsg::Joined { seq, code: code.to_owned(), token: token.expose().to_owned(), you }
+    let token = token.expose().to_owned();
+    ServerMsg::Joined { seq, code: code.to_owned(), token, you, fingerprint: fingerprint(raffle) }
 }
 
 /// Everything a phone may know, for one that missed too much (or we cannot tell what).
@@ -177,7 +195,8 @@ pub fn player_snapshot(raffle: &Raffle, code: &str, player: PlayerId, now: Milli
     let you = player_view(raffle.player(player).expect("identified players exist"));
     let draws = raffle.draws().iter().map(|d| draw_view(raffle, d, now)).collect();
     let (seq, ended) = (raffle.last_seq(), raffle.has_ended());
-    ServerMsg::PlayerSnapshot { seq, code: code.to_owned(), you, ended, draws }
+    let fingerprint = fingerprint(raffle);
+    ServerMsg::PlayerSnapshot { seq, code: code.to_owned(), you, ended, draws, fingerprint }
 }
 
 /// A replay is complete: the phone is up to date at `seq`.

@@ -69,7 +69,7 @@ impl Model {
             let last = self.log.last().map_or(0, |e| e.seq);
             prop_assert_eq!(event.seq, last + 1, "sequence numbers rise by one");
             match &event.kind {
-                EventKind::WinnerDrawn { draw, winner } => {
+                EventKind::WinnerDrawn { draw, winner, .. } => {
                     let player = r.player(*winner).expect("the winner is a player of this raffle");
                     prop_assert_eq!(
                         player.presence,
@@ -118,7 +118,7 @@ proptest! {
     ) {
         let settings = RaffleSettings { spin: Millis(spin), ..RaffleSettings::default() };
         let rng = || Box::new(StdRng::seed_from_u64(seed));
-        let (mut r, first) = Raffle::new(settings, Millis(0), Token::new("host"), rng());
+        let (mut r, first) = Raffle::new(settings, Millis(0), "K7QX2M", Token::new("host"), rng());
         let mut model = Model::default();
         model.check(&r, vec![first])?;
         let mut now = Millis(0);
@@ -194,7 +194,7 @@ proptest! {
 fn a_raffle_replayed_during_a_spin_reveals_on_time() {
     let settings = RaffleSettings { spin: Millis(1_000), ..RaffleSettings::default() };
     let (mut r, first) =
-        Raffle::new(settings, Millis(0), Token::new("h"), Box::new(StdRng::seed_from_u64(1)));
+        Raffle::new(settings, Millis(0), "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(1)));
     let mut log = vec![first];
     let join = Command::Join { name: "Ada".into(), token: Token::new("a"), join_id: None };
     log.extend(r.handle(Millis(0), Actor::Guest, join).unwrap());

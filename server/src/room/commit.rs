@@ -200,7 +200,7 @@ impl Room {
                 EventKind::DrawStarted { draw, .. } => {
                     tracing::info!(code = self.code, draw = draw.0, "draw started")
                 }
-                EventKind::WinnerDrawn { draw, winner } => {
+                EventKind::WinnerDrawn { draw, winner, .. } => {
                     tracing::info!(code = self.code, draw = draw.0, winner = winner.0, "winner drawn")
                 }
                 EventKind::Ended => {

@@ -101,7 +101,7 @@ impl Room {
         mut rng: StdRng,
     ) -> Self {
         let seeded = Box::new(StdRng::from_rng(&mut rng));
-        let (raffle, first) = Raffle::new(settings, now, host_token.clone(), seeded);
+        let (raffle, first) = Raffle::new(settings, now, &code, host_token.clone(), seeded);
         let mut room = Self::with(raffle, Vec::new(), code, join_url, idle, rng);
         room.staged.push(Staged::Started { conn: host_conn, token: host_token, events: vec![first] });
         room

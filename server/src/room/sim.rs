@@ -478,7 +478,7 @@ fn run(seed: u64) {
 // Shrunk failures, pinned. Each also has a scripted test in `tests.rs` (`regression_*`), which
 // keeps testing the case if the generator changes what a seed does.
 
-/// A join asked again in the same batch as a draw was answered with a `seq` past the draw's,
+/// A join asked again in the same batch as a later draw was answered with a `seq` past the draw's,
 /// so the draw's broadcast looked like a repeat.
 #[test]
 fn regression_seed_996_the_same_join_twice_in_one_batch() {

@@ -243,16 +243,16 @@ fn regression_a_join_asked_again_while_a_reveal_is_overdue() {
     assert!(position(&out, snapshot) < admitted, "the phone learns the result from its snapshot");
 }
 
-/// Found by the simulation: the same join twice in one batch, with a draw between, answered the
-/// second with the `seq` of the whole batch, so the draw's broadcast looked like a repeat.
+/// Found by the simulation: the same join twice in one batch, then a draw, answered the second
+/// with the `seq` of the whole batch, so the draw's broadcast after it looked like a repeat.
 #[test]
 fn regression_the_same_join_twice_in_one_batch() {
     let mut room = new_room(0);
     settle(&mut room, T0);
     let ada = || Request::Join { name: "Ada".into(), join_id: Some("a".into()), token: Token::new("t") };
     room.handle_request(T0, 10, ada());
-    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
     room.handle_request(T0, 10, ada());
+    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
     let out = settle(&mut room, T0);
     let to_10: Vec<u64> = sends(&out)
         .into_iter()

@@ -4,8 +4,8 @@
 
 mod common;
 
-use app::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};
 use common::{is_winner, TestServer};
+use raffler_core::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};
 use std::time::Duration;
 
 fn join(code: &str, name: &str, join_id: &str) -> ClientMsg {

@@ -2,7 +2,7 @@
 //! the record is caught and named.
 
 use super::*;
-use crate::raffle::{Actor, BeaconClock, BeaconValue, Command, DrawNumber, Millis, Settings, Token};
+use crate::raffle::{Actor, BeaconClock, BeaconValue, Command, DrawNumber, Millis, RaffleSettings, Token};
 use proptest::prelude::*;
 use rand::{rngs::StdRng, SeedableRng};
 
@@ -19,10 +19,10 @@ fn genuine(_: &ChainView, _: u64, _: &[u8]) -> bool {
 
 /// 50 players, three draws and a redraw of the first; with the beacon, each draw's round comes.
 fn evening(seed: u64, beacon: bool) -> Raffle {
-    let settings = Settings {
+    let settings = RaffleSettings {
         spin: Millis(0),
         beacon: beacon.then_some(BeaconClock { genesis_time: 0, period: 3 }),
-        ..Settings::default()
+        ..RaffleSettings::default()
     };
     let (mut r, _) =
         Raffle::new(settings, Millis(1_000), CODE, Token::new("h"), Box::new(StdRng::seed_from_u64(seed)));
@@ -71,7 +71,7 @@ fn a_whole_evening_verifies_with_and_without_the_beacon() {
 
 #[test]
 fn before_the_end_there_is_no_seed_to_check_with() {
-    let settings = Settings { spin: Millis(0), ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(0), ..RaffleSettings::default() };
     let (mut r, _) =
         Raffle::new(settings, Millis(0), CODE, Token::new("h"), Box::new(StdRng::seed_from_u64(3)));
     let join = Command::Join { name: "Ada".into(), token: Token::new("t"), join_id: None };

@@ -3,8 +3,10 @@
 //! field in the core cannot make yesterday's database unreadable. Changing an existing variant
 //! here needs a migration; adding a new one does not.
 
-use app::raffle::fairness::{from_hex, to_hex};
-use app::raffle::{BeaconValue, DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, Token, VoidReason};
+use raffler_core::raffle::fairness::{from_hex, to_hex};
+use raffler_core::raffle::{
+    BeaconValue, DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, Token, VoidReason,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]

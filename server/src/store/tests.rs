@@ -1,11 +1,11 @@
 use super::*;
-use app::raffle::{Actor, Command, Millis, Raffle, Settings, Token};
+use raffler_core::raffle::{Actor, Command, Millis, Raffle, RaffleSettings, Token};
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
 
 /// A raffle's real events: started, `players` joined, one winner drawn.
 fn events(players: usize) -> Vec<Event> {
-    let settings = Settings { spin: Millis(0), ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(0), ..RaffleSettings::default() };
     let (mut raffle, first) = Raffle::new(
         settings,
         Millis(1_000),

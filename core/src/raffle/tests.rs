@@ -7,7 +7,7 @@ use std::collections::HashSet;
 const T0: Millis = Millis(1_000);
 
 pub(super) fn raffle(spin_ms: u64, seed: u64) -> Raffle {
-    let settings = Settings { spin: Millis(spin_ms), ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(spin_ms), ..RaffleSettings::default() };
     Raffle::new(settings, T0, "K7QX2M", Token::new("host-secret"), Box::new(StdRng::seed_from_u64(seed))).0
 }
 
@@ -38,8 +38,13 @@ fn draw(r: &mut Raffle, prize: Option<PrizeId>) -> PlayerId {
 
 #[test]
 fn a_new_raffle_starts_at_sequence_one_and_knows_its_host() {
-    let (r, first) =
-        Raffle::new(Settings::default(), T0, "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(0)));
+    let (r, first) = Raffle::new(
+        RaffleSettings::default(),
+        T0,
+        "K7QX2M",
+        Token::new("h"),
+        Box::new(StdRng::seed_from_u64(0)),
+    );
     assert_eq!(first.seq, 1);
     assert_eq!(r.identify(&Token::new("h")), Some(Actor::Host));
     assert_eq!(r.identify(&Token::new("nope")), None);
@@ -252,7 +257,7 @@ fn a_draw_whose_players_all_left_during_the_spin_is_void() {
 
 #[test]
 fn a_full_raffle_turns_newcomers_away() {
-    let settings = Settings { max_players: 2, ..Settings::default() };
+    let settings = RaffleSettings { max_players: 2, ..RaffleSettings::default() };
     let mut r = Raffle::new(settings, T0, "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(0))).0;
     join(&mut r, "Ada");
     let grace = join(&mut r, "Grace");
@@ -268,7 +273,7 @@ fn a_full_raffle_turns_newcomers_away() {
 
 #[test]
 fn prizes_are_capped_counting_removed_ones_and_draws_without_a_named_prize() {
-    let settings = Settings { spin: Millis(0), max_prizes: 3, ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(0), max_prizes: 3, ..RaffleSettings::default() };
     let mut r =
         Raffle::new(settings, T0, "K7QX2M", Token::new("host-secret"), Box::new(StdRng::seed_from_u64(0))).0;
     join(&mut r, "Ada");
@@ -450,7 +455,7 @@ fn tokens_never_show_in_debug_output() {
 
 fn beacon_raffle() -> Raffle {
     let clock = BeaconClock { genesis_time: 0, period: 3 };
-    let settings = Settings { spin: Millis(1_000), beacon: Some(clock), ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(1_000), beacon: Some(clock), ..RaffleSettings::default() };
     Raffle::new(settings, T0, "K7QX2M", Token::new("host-secret"), Box::new(StdRng::seed_from_u64(5))).0
 }
 

@@ -2,6 +2,9 @@
 //! tagged by `"type"`. With the server's on-disk rows (`server/src/store/rows.rs`), these are
 //! the only serializable types in Raffler; `docs/protocol.md` shows an example of each. The server and the browser both use this module, so they cannot
 //! disagree about the wire.
+//!
+//! Longer than 400 lines: every wire message with its doc (the protocol reference) and the
+//! serialization tests, about 200 lines; one concept, the wire.
 
 use crate::raffle::Rejected;
 use serde::{Deserialize, Serialize};

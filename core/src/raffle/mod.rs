@@ -48,7 +48,7 @@ use state::State;
 
 /// What the operator chose for every raffle on this server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
+pub struct RaffleSettings {
     /// How long the names spin before the winner is revealed; zero reveals at once.
     pub spin: Millis,
     /// The longest player name accepted, in characters.
@@ -100,7 +100,7 @@ pub const MAX_PLAYERS: usize = 50_000;
 /// every draw, sent on each change) stays small.
 pub const MAX_PRIZES: usize = 500;
 
-impl Default for Settings {
+impl Default for RaffleSettings {
     fn default() -> Self {
         Self {
             spin: Millis(3_000),
@@ -123,7 +123,7 @@ pub struct DrawNumber(pub u32);
 
 /// One raffle: its players, prizes, draws and winners.
 pub struct Raffle {
-    settings: Settings,
+    settings: RaffleSettings,
     state: State,
     rng: Box<dyn RngCore + Send>,
 }
@@ -133,7 +133,7 @@ impl Raffle {
     /// comes from `rng`, which must be a cryptographic generator seeded from the OS (tests pass
     /// a seeded one). Returns its first event.
     pub fn new(
-        settings: Settings,
+        settings: RaffleSettings,
         now: Millis,
         code: &str,
         host_token: Token,
@@ -155,7 +155,7 @@ impl Raffle {
     /// Rebuilds a raffle from all its events, first to last. The random source is only used for
     /// draws still to come.
     pub fn replay<'a>(
-        settings: Settings,
+        settings: RaffleSettings,
         events: impl IntoIterator<Item = &'a Event>,
         rng: Box<dyn RngCore + Send>,
     ) -> Self {
@@ -334,7 +334,7 @@ impl Raffle {
         self.state.tokens.get(token).map(|id| Actor::Player(*id))
     }
 
-    pub fn settings(&self) -> Settings {
+    pub fn settings(&self) -> RaffleSettings {
         self.settings
     }
 

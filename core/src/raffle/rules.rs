@@ -3,11 +3,13 @@
 
 use super::name::{collision_key, normalize_name, normalize_prize_name};
 use super::state::{Claim, Presence, State};
-use super::{fairness, Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, Rejected, Settings};
+use super::{
+    fairness, Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, RaffleSettings, Rejected,
+};
 
 pub(super) fn decide(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     actor: Actor,
     command: Command,
@@ -122,7 +124,7 @@ fn changed(differs: bool, event: EventKind) -> Vec<EventKind> {
 }
 
 /// Every prize ever added counts, removed or unnamed: each stays in the state and the history.
-fn room_for_a_prize(state: &State, settings: &Settings) -> Result<(), Rejected> {
+fn room_for_a_prize(state: &State, settings: &RaffleSettings) -> Result<(), Rejected> {
     if state.prizes.len() >= settings.max_prizes {
         return Err(Rejected::TooManyPrizes { max: settings.max_prizes });
     }
@@ -157,7 +159,7 @@ fn claim(state: &State, player: PlayerId, number: DrawNumber) -> Result<Vec<Even
 
 fn start_draw(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     number: DrawNumber,
     prize: Option<PrizeId>,
@@ -205,7 +207,7 @@ fn start_draw(
 /// on, it names the beacon round it waits for.
 fn draw_started(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     draw: DrawNumber,
     prize: PrizeId,
@@ -230,7 +232,7 @@ fn draw_started(
 
 fn redraw(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     number: DrawNumber,
 ) -> Result<Vec<EventKind>, Rejected> {

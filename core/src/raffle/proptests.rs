@@ -116,7 +116,7 @@ proptest! {
         spin in prop_oneof![Just(0u64), 1u64..2_000],
         seed: u64,
     ) {
-        let settings = Settings { spin: Millis(spin), ..Settings::default() };
+        let settings = RaffleSettings { spin: Millis(spin), ..RaffleSettings::default() };
         let rng = || Box::new(StdRng::seed_from_u64(seed));
         let (mut r, first) = Raffle::new(settings, Millis(0), "K7QX2M", Token::new("host"), rng());
         let mut model = Model::default();
@@ -192,7 +192,7 @@ proptest! {
 /// Replay goes on where the live raffle would: a raffle replayed mid-spin reveals the same way.
 #[test]
 fn a_raffle_replayed_during_a_spin_reveals_on_time() {
-    let settings = Settings { spin: Millis(1_000), ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(1_000), ..RaffleSettings::default() };
     let (mut r, first) =
         Raffle::new(settings, Millis(0), "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(1)));
     let mut log = vec![first];

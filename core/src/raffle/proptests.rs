@@ -61,6 +61,8 @@ struct Model {
     skipped: HashMap<PrizeId, HashSet<PlayerId>>,
     tokens: u32,
     join_ids: HashMap<String, PlayerId>,
+    /// Whether repeat winners were allowed when each draw started: its entries were frozen then.
+    repeats_at_start: HashMap<DrawNumber, bool>,
 }
 
 impl Model {
@@ -79,10 +81,13 @@ impl Model {
                     let prize = r.draw(*draw).unwrap().prize;
                     let skipped = self.skipped.get(&prize).is_some_and(|s| s.contains(winner));
                     prop_assert!(!skipped, "a skipped winner is never redrawn for the same prize");
-                    if !r.repeat_winners() {
+                    if !self.repeats_at_start[draw] {
                         prop_assert_eq!(self.held.get(winner).copied().unwrap_or(0), 0, "nobody wins twice");
                     }
                     *self.held.entry(*winner).or_default() += 1;
+                }
+                EventKind::DrawStarted { draw, .. } => {
+                    self.repeats_at_start.insert(*draw, r.repeat_winners());
                 }
                 EventKind::ClaimExpired { draw, .. } => {
                     prop_assert!(r.has_ended(), "claims expire only after the end");

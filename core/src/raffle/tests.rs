@@ -567,3 +567,22 @@ fn a_player_who_left_during_the_spin_is_passed_over_and_the_record_says_so() {
     host(&mut r, Command::End).unwrap();
     assert_eq!(recompute(&r, DrawNumber(1)), Some(winner));
 }
+
+/// The entries are frozen when a draw starts: a setting changed during its spin applies to the
+/// draws that start after it (the proptest found this; its case is pinned in proptest-regressions).
+#[test]
+fn a_repeat_winners_change_during_a_spin_applies_from_the_next_draw() {
+    let mut r = raffle(1_000, 0);
+    let ada = join(&mut r, "Ada");
+    host(&mut r, Command::SetRepeatWinners { allowed: true }).unwrap();
+    host(&mut r, Command::Draw { draw: DrawNumber(1), prize: None }).unwrap();
+    r.handle_timeout(T0.plus(Millis(1_000)));
+    host(&mut r, Command::Draw { draw: DrawNumber(2), prize: None }).unwrap();
+    host(&mut r, Command::SetRepeatWinners { allowed: false }).unwrap();
+    let events = r.handle_timeout(T0.plus(Millis(1_000)));
+    assert_eq!(events[0].kind, EventKind::WinnerDrawn { draw: DrawNumber(2), winner: ada, beacon: None });
+    assert_eq!(
+        host(&mut r, Command::Draw { draw: DrawNumber(3), prize: None }),
+        Err(Rejected::NoEligiblePlayers)
+    );
+}

@@ -20,7 +20,7 @@ up_to_date() {
   local wasm
   wasm="$(awk -F': ' '$1 == "wasm" { print $2 }' "$target/release/hash.txt")"
   [ -n "$wasm" ] && [ -f "$target/site/pkg/raffler.$wasm.wasm.br" ] || return 1
-  [ -z "$(find app frontend server style public Cargo.toml Cargo.lock -newer "$stamp" -print -quit)" ]
+  [ -z "$(find app core frontend server style public Cargo.toml Cargo.lock -newer "$stamp" -print -quit)" ]
 }
 
 if [ "${1:-}" != "--force" ] && up_to_date; then

@@ -17,16 +17,44 @@ fi
 say "cargo fmt --check"
 cargo fmt --all -- --check
 
+# No server module imports one that imports it back (the room's parts included).
+say "module cycles"
+python3 scripts/check-module-cycles.py server/src
+
 # app is built once per side (ssr for the server, hydrate for the browser); checking the
 # packages one by one keeps cargo from switching both features on at once.
 say "cargo clippy"
+cargo clippy -p raffler-core --all-targets -- -D warnings
+# The core must stay buildable for the browser: no I/O, no clock, no OS randomness.
+cargo build -p raffler-core --target wasm32-unknown-unknown
 cargo clippy -p app --all-targets -- -D warnings
 cargo clippy -p server --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p loadgen --all-targets -- -D warnings
 
 say "cargo test"
+cargo test -p raffler-core
 cargo test -p app
 cargo test -p server
+
+# raffler-draw/1 checked by a second, independent implementation (docs/fairness.md): the Python
+# check must pass a record the core drew, and must refuse the same record with one winner changed.
+say "the Python fairness check on a record of the core's"
+record_dir="$(mktemp -d "${TMPDIR:-/tmp}/raffler-record.XXXXXX")"
+RAFFLER_RECORD_OUT="$record_dir/record.json" cargo test -p app --quiet a_record_for_the_python_check >/dev/null
+python3 scripts/verify_record.py "$record_dir/record.json"
+python3 - "$record_dir/record.json" "$record_dir/tampered.json" <<'PY'
+import json, sys
+record = json.load(open(sys.argv[1]))
+draw = record["draws"][0]
+draw["winner"] = next(e for e in draw["entries"] if e != draw["winner"])
+json.dump(record, open(sys.argv[2], "w"))
+PY
+if python3 scripts/verify_record.py "$record_dir/tampered.json" >/dev/null; then
+  echo "the Python check accepted a tampered record" >&2
+  exit 1
+fi
+rm -rf "$record_dir"
 
 # The fuzz targets run for a short, fixed time when cargo-fuzz is installed (it needs
 # nightly features; RUSTC_BOOTSTRAP lets the stable compiler build them). Longer runs: README.

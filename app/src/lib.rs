@@ -1,16 +1,18 @@
-//! Raffler's shared crate: the raffle engine, the wire protocol and the Leptos screens.
+//! Raffler's browser app: the Leptos screens, and the shell the server renders around them.
 //!
-//! - [`raffle`]: the pure raffle state machine (no I/O, builds for server and browser).
-//! - [`protocol`]: the WebSocket messages, the only types that cross the wire.
+//! - [`raffle`], [`protocol`]: the raffle engine and the wire types, re-exported from
+//!   `raffler-core` (their home, free of Leptos) so that the screens name them as before.
+//! - [`verify`]: the record of a raffle's draws that anyone can check, and the check.
 //! - [`components`]: one module per screen (home, host, join).
 //! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
 //!   downloads. The only modules whose code differs in the browser build.
 
 mod browser;
 pub mod components;
-pub mod protocol;
-pub mod raffle;
+pub mod verify;
 mod ws_client;
+
+pub use raffler_core::{protocol, raffle};
 
 use components::{home::HomePage, host::HostPage, join::JoinPage};
 use leptos::prelude::*;

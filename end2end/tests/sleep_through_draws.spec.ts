@@ -1,6 +1,9 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
+import path from "node:path";
 import { joinRaffle, openJoinPage, startRaffle } from "./fixtures/raffle";
 import { SocketControl } from "./fixtures/sockets";
+
+const screenshots = path.join(__dirname, "..", "..", "docs", "screenshots");
 
 // An evening has several draws, and phones sleep through some of them. A winner always learns
 // that she won, and can claim, however many draws she slept through.
@@ -47,6 +50,7 @@ test("phones asleep through their own win and the next draw show the win on waki
   const waiting = host.getByRole("region", { name: "Waiting for claims" });
   await expect(waiting).toContainText(`#1 A signed book: ${first}`);
   await expect(waiting.getByRole("button", { name: `Redraw: ${first} is not here` })).toBeVisible();
+  await host.screenshot({ path: path.join(screenshots, "host-waiting-for-claims.png"), fullPage: true });
 
   // They wake up.
   for (const { page, sockets } of phones.values()) {
@@ -56,6 +60,7 @@ test("phones asleep through their own win and the next draw show the win on waki
   const winnerPhone = phones.get(first)!.page;
   await expect(winnerPhone.getByText("You won A signed book!")).toBeVisible({ timeout: 15_000 });
   await expect(winnerPhone.getByText(`${second} won A mug.`)).toBeVisible();
+  await winnerPhone.screenshot({ path: path.join(screenshots, "phone-woke-with-win.png"), fullPage: true });
   await winnerPhone.getByRole("button", { name: "I'm here, claim it" }).click();
   await expect(winnerPhone.getByText("Claimed: go and collect it.")).toBeVisible();
 

@@ -1,7 +1,7 @@
 //! Any text a client could send: decoding never panics, and what decodes re-encodes to itself.
 #![no_main]
 
-use app::protocol::ClientMsg;
+use raffler_core::protocol::ClientMsg;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,8 +2,8 @@
 //! invariant, and its events always replay into the same raffle.
 #![no_main]
 
-use app::raffle::{
-    Actor, Claim, Command, DrawNumber, Event, EventKind, Millis, PlayerId, Presence, PrizeId, Raffle, Settings,
+use raffler_core::raffle::{
+    Actor, Claim, Command, DrawNumber, Event, EventKind, Millis, PlayerId, Presence, PrizeId, Raffle, RaffleSettings,
     Token,
 };
 use arbitrary::Arbitrary;
@@ -45,7 +45,7 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let settings =
-        Settings { spin: Millis(u64::from(input.spin)), max_players: usize::from(input.max_players), ..Settings::default() };
+        RaffleSettings { spin: Millis(u64::from(input.spin)), max_players: usize::from(input.max_players), ..RaffleSettings::default() };
     let rng = || Box::new(StdRng::seed_from_u64(input.seed));
     let (mut raffle, first) = Raffle::new(settings, Millis(0), Token::new("host"), rng());
     let mut log: Vec<Event> = vec![first];

@@ -10,9 +10,9 @@ mod report;
 mod worker;
 
 use anyhow::{bail, Context};
-use app::protocol::{ClientMsg, ServerMsg};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
+use raffler_core::protocol::{ClientMsg, ServerMsg};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};

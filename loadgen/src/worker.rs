@@ -5,8 +5,8 @@
 
 use crate::measure::now_micros;
 use anyhow::Context;
-use app::protocol::{ClientMsg, ServerMsg};
 use futures_util::{SinkExt, StreamExt};
+use raffler_core::protocol::{ClientMsg, ServerMsg};
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

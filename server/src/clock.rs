@@ -11,7 +11,7 @@
 //! The monotonic clock does not count time the machine spends suspended: a laptop that sleeps
 //! through a spin reveals it when it wakes, and an idle raffle's hours are hours awake.
 
-use app::raffle::Millis;
+use raffler_core::raffle::Millis;
 use std::sync::LazyLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

@@ -1,6 +1,10 @@
-//! Settings from flags and environment variables: one `--help` lists them all.
+//! Settings from flags and environment variables: one `--help` lists them all. The defaults
+//! are not written here: they come from `Limits::DEFAULT` and `RaffleSettings::default()`, so
+//! that a server started by hand and one built in a test agree.
 
+use crate::guards::Limits;
 use clap::Parser;
+use raffler_core::raffle::RaffleSettings;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -31,11 +35,11 @@ pub struct Config {
     pub retention_days: u64,
 
     /// How long the names spin before a winner is revealed, in milliseconds (0 = at once).
-    #[arg(long, env = "RAFFLER_SPIN_MS", default_value_t = 3_000)]
+    #[arg(long, env = "RAFFLER_SPIN_MS", default_value_t = RaffleSettings::default().spin.0)]
     pub spin_ms: u64,
 
     /// The longest player name accepted, in characters.
-    #[arg(long, env = "RAFFLER_MAX_NAME_CHARS", default_value_t = app::raffle::MAX_NAME_CHARS)]
+    #[arg(long, env = "RAFFLER_MAX_NAME_CHARS", default_value_t = RaffleSettings::default().max_name_chars)]
     pub max_name_chars: usize,
 
     /// The largest WebSocket text frame answered normally, in bytes; a larger one gets a
@@ -49,27 +53,27 @@ pub struct Config {
     pub heartbeat_secs: u64,
 
     /// The most players one raffle takes.
-    #[arg(long, env = "RAFFLER_MAX_PLAYERS", default_value_t = app::raffle::MAX_PLAYERS)]
+    #[arg(long, env = "RAFFLER_MAX_PLAYERS", default_value_t = RaffleSettings::default().max_players)]
     pub max_players: usize,
 
     /// The most prizes one raffle takes, counting removed ones and the unnamed prize each draw
     /// without a named prize adds: every one stays on the board and in the history.
-    #[arg(long, env = "RAFFLER_MAX_PRIZES", default_value_t = app::raffle::MAX_PRIZES)]
+    #[arg(long, env = "RAFFLER_MAX_PRIZES", default_value_t = RaffleSettings::default().max_prizes)]
     pub max_prizes: usize,
 
     /// The most raffles running on this server at once.
-    #[arg(long, env = "RAFFLER_MAX_RAFFLES", default_value_t = 1_000)]
+    #[arg(long, env = "RAFFLER_MAX_RAFFLES", default_value_t = Limits::DEFAULT.max_raffles)]
     pub max_raffles: usize,
 
     /// The most open connections from one client address. Conference Wi-Fi puts a whole room
     /// behind one address, so keep this above the room's size.
-    #[arg(long, env = "RAFFLER_MAX_CONNECTIONS_PER_IP", default_value_t = 4_000)]
+    #[arg(long, env = "RAFFLER_MAX_CONNECTIONS_PER_IP", default_value_t = Limits::DEFAULT.max_connections_per_ip)]
     pub max_connections_per_ip: usize,
 
     /// Join attempts per client address per minute, all of them at once if need be. Resumes
     /// (a screen coming back) never count. The default lets 2,000 people behind one NAT address
     /// join within a minute, with a thousand retries (a name taken, a typo) to spare.
-    #[arg(long, env = "RAFFLER_JOINS_PER_MINUTE", default_value_t = 3_000)]
+    #[arg(long, env = "RAFFLER_JOINS_PER_MINUTE", default_value_t = Limits::DEFAULT.joins_per_minute)]
     pub joins_per_minute: u32,
 
     /// The most WebSocket connections at once. Default: as many as the open-file limit allows
@@ -79,30 +83,30 @@ pub struct Config {
 
     /// The most connections that are not WebSockets (page loads, silent sockets) at once, in
     /// all. When full, the one idle longest is closed to make room for the newest.
-    #[arg(long, env = "RAFFLER_MAX_PENDING_CONNECTIONS", default_value_t = 1_024)]
+    #[arg(long, env = "RAFFLER_MAX_PENDING_CONNECTIONS", default_value_t = Limits::DEFAULT.max_pending_connections)]
     pub max_pending_connections: usize,
 
     /// Seconds a client has to send a request's head (request line and headers).
-    #[arg(long, env = "RAFFLER_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "RAFFLER_HEADER_TIMEOUT_SECS", default_value_t = Limits::DEFAULT.header_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout_secs: u64,
 
     /// Seconds a connection that is not a WebSocket may stay open moving no byte (a socket that
     /// says nothing, a browser's idle keep-alive connection).
-    #[arg(long, env = "RAFFLER_IDLE_CONNECTION_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "RAFFLER_IDLE_CONNECTION_SECS", default_value_t = Limits::DEFAULT.idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_connection_secs: u64,
 
     /// Join attempts with a code no raffle has, per client address per minute. Past it, that
     /// address may try no code until the minute has passed.
-    #[arg(long, env = "RAFFLER_WRONG_CODES_PER_MINUTE", default_value_t = 300)]
+    #[arg(long, env = "RAFFLER_WRONG_CODES_PER_MINUTE", default_value_t = Limits::DEFAULT.wrong_codes_per_minute)]
     pub wrong_codes_per_minute: u32,
 
     /// Raffles started per client address per hour.
-    #[arg(long, env = "RAFFLER_RAFFLES_PER_HOUR", default_value_t = 30)]
+    #[arg(long, env = "RAFFLER_RAFFLES_PER_HOUR", default_value_t = Limits::DEFAULT.raffles_per_hour)]
     pub raffles_per_hour: u32,
 
     /// Messages one connection may send per second (bursts of 3x are fine); a connection that
     /// keeps sending faster is closed (code 1008).
-    #[arg(long, env = "RAFFLER_FRAMES_PER_SECOND", default_value_t = 10)]
+    #[arg(long, env = "RAFFLER_FRAMES_PER_SECOND", default_value_t = Limits::DEFAULT.frames_per_second)]
     pub frames_per_second: u32,
 
     /// Other origins whose pages may open a WebSocket, comma-separated, e.g.

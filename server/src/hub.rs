@@ -1,17 +1,15 @@
 //! The registry of running raffles, by join code. Several raffles run at once; each lives in
-//! its own task, so one raffle's players never reach another's.
+//! its own task, so one raffle's players never reach another's. Codes and tokens come from
+//! `ids.rs`.
 
-use crate::raffle_task::{self, Outbox, RaffleHandle, TaskEnv};
+use crate::ids::{new_code, new_token};
+use crate::outbox::Outbox;
+use crate::raffle_task::{self, RaffleHandle, TaskEnv};
 use crate::store::SavedRaffle;
-use app::protocol::normalize_code;
-use app::raffle::{self, Token};
-use rand::{Rng, RngCore};
+use raffler_core::protocol::normalize_code;
+use raffler_core::raffle;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, Weak};
-
-/// No 0/O, 1/I/L: a code read off a far-away screen is typed right the first time.
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-const CODE_LEN: usize = 6;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -21,7 +19,7 @@ pub struct Hub {
 struct Inner {
     /// A std mutex: it guards only map look-ups and is never held across an `.await`.
     codes: Mutex<Codes>,
-    settings: raffle::Settings,
+    settings: raffle::RaffleSettings,
     public_url: String,
     max_raffles: usize,
     env: TaskEnv,
@@ -36,7 +34,7 @@ struct Codes {
 impl Hub {
     /// A hub that runs the raffles the database held open, and knows which codes are taken.
     pub fn new(
-        settings: raffle::Settings,
+        settings: raffle::RaffleSettings,
         public_url: String,
         max_raffles: usize,
         env: TaskEnv,
@@ -124,39 +122,5 @@ impl Hub {
 
     pub fn join_url(&self, code: &str) -> String {
         format!("{}/join/{code}", self.inner.public_url)
-    }
-}
-
-fn new_code() -> String {
-    // rand::rng() is a CSPRNG seeded from the OS: codes cannot be predicted from earlier ones.
-    let mut rng = rand::rng();
-    (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
-}
-
-/// A secret of 128 random bits, as 32 hex digits.
-pub fn new_token() -> Token {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    Token::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tokens_are_128_bits_and_differ() {
-        let (a, b) = (new_token(), new_token());
-        assert_eq!(a.expose().len(), 32);
-        assert_ne!(a, b);
-    }
-
-    #[test]
-    fn new_codes_use_the_readable_alphabet() {
-        for _ in 0..100 {
-            let code = new_code();
-            assert_eq!(code.len(), CODE_LEN);
-            assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)), "{code}");
-        }
     }
 }

@@ -1,13 +1,19 @@
-//! The Raffler server: the SSR shell, the QR codes and the WebSocket raffle hub.
+//! The Raffler server: the SSR shell, the QR codes and the WebSocket raffles.
 //!
 //! - [`config`]: flags and environment variables.
+//! - `app_state`: `AppState`, what every request handler is given.
 //! - `hub`: the registry of running raffles, by join code.
-//! - `raffle_task`: one task per raffle, the only owner of its state machine.
-//! - `socket`: one session per WebSocket, translating frames to raffle commands.
+//! - `ids`: join codes and secret tokens, from the OS-seeded CSPRNG.
+//! - `room`: one raffle's server-side logic, sans I/O (roster, catch-up, fan-out, staging and
+//!   commit); it returns what to write and which message goes to which audience.
+//! - `raffle_task`: one task per raffle, the thin driver of its room: it awaits the inbox, the
+//!   store and the timers, and performs the sends.
+//! - `socket`: one session per WebSocket, translating frames to raffle requests.
 //! - `outbox`: a connection's bounded queue of frames, hung up when it overflows.
-//! - `views`: what the host and the phones are shown of a raffle.
+//! - `views`: every message a screen is told, and what the host and the phones may see.
 //! - `qr`: the QR code that opens the join page.
-//! - `guards`: rate limits, connections per address and in all, the Origin check.
+//! - `guards`: rate limits, connections per address and in all, the Origin check; the one
+//!   place the limits' defaults are written.
 //! - `connections`: the accept loop, timeouts and a cap for connections not yet WebSockets,
 //!   and the open-file limit.
 //! - `clock`: the monotonic time raffle deadlines run on.
@@ -17,9 +23,12 @@
 //! - [`store`]: every raffle event in SQLite, written before it is announced.
 //! - `metrics` and `ops`: `/metrics`, `/healthz`, and the purge of old raffles.
 //!
+//! No module imports one that imports it back: `scripts/check-module-cycles.py` checks it.
+//!
 //! [`Server::open`] opens the database and rebuilds the open raffles; [`Server::serve`] serves
 //! them until shutdown. Tests call [`run`] with a listener on port 0.
 
+mod app_state;
 mod assets;
 mod clock;
 pub mod config;
@@ -27,11 +36,13 @@ mod connections;
 mod guards;
 mod headers;
 mod hub;
+mod ids;
 mod metrics;
 mod ops;
 mod outbox;
 mod qr;
 mod raffle_task;
+mod room;
 pub mod site;
 mod socket;
 pub mod store;
@@ -40,19 +51,21 @@ mod views;
 pub use connections::{raise_open_file_limit, OpenFiles};
 pub use guards::Limits;
 
-use app::{raffle, shell, App};
-use axum::{extract::FromRef, routing::get, Router};
+use app::{shell, App};
+use app_state::AppState;
+use axum::{routing::get, Router};
 use guards::Guards;
 use hub::Hub;
 use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use metrics::Metrics;
 use raffle_task::TaskEnv;
+use raffler_core::raffle;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{Opened, Store, StoreError};
+use store::{Opened, StoreError};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -62,7 +75,7 @@ use tokio_util::task::TaskTracker;
 pub struct Settings {
     /// Where phones reach this server, without a trailing slash.
     pub public_url: String,
-    pub raffle: raffle::Settings,
+    pub raffle: raffle::RaffleSettings,
     pub max_frame_bytes: usize,
     /// How often every connection is pinged; one silent for two of these is closed.
     pub heartbeat: std::time::Duration,
@@ -80,11 +93,15 @@ impl Settings {
     pub fn from_config(config: &config::Config, public_url: String, leptos: LeptosOptions) -> Self {
         Self {
             public_url: public_url.trim_end_matches('/').to_owned(),
-            raffle: raffle::Settings {
+            raffle: raffle::RaffleSettings {
                 spin: raffle::Millis(config.spin_ms),
                 max_name_chars: config.max_name_chars,
                 max_players: config.max_players,
                 max_prizes: config.max_prizes,
+                // Draws wait for no beacon until the server fetches one (docs/fairness.md): every
+                // draw is keyed by the raffle's committed seed, and says "seed only".
+                beacon: None,
+                beacon_timeout: raffle::BEACON_TIMEOUT,
             },
             max_frame_bytes: config.max_frame_bytes,
             heartbeat: std::time::Duration::from_secs(config.heartbeat_secs),
@@ -106,28 +123,6 @@ impl Settings {
             idle: Duration::from_secs(config.idle_hours.saturating_mul(3_600)),
             retention: Duration::from_secs(config.retention_days.saturating_mul(86_400)),
         }
-    }
-}
-
-#[derive(Clone)]
-struct AppState {
-    leptos: LeptosOptions,
-    hub: Hub,
-    guards: Arc<Guards>,
-    store: Store,
-    metrics: Arc<Metrics>,
-    /// Cancelled at shutdown: every session closes with "server restarting".
-    stop: CancellationToken,
-    /// Sessions and raffle tasks, waited for at shutdown.
-    tasks: TaskTracker,
-    public_url: String,
-    max_frame_bytes: usize,
-    heartbeat: Duration,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
     }
 }
 

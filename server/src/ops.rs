@@ -1,9 +1,9 @@
 //! For whoever runs the server: `/healthz`, `/metrics`, and deleting raffles past retention.
 
+use crate::app_state::AppState;
 use crate::clock::now;
 use crate::hub::Hub;
 use crate::store::Store;
-use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;

@@ -3,6 +3,7 @@
 //! grow the server's memory or make the raffle wait.
 
 use axum::extract::ws::Utf8Bytes;
+use raffler_core::protocol::ServerMsg;
 use std::sync::Arc;
 use tokio::sync::{mpsc, Notify};
 
@@ -29,7 +30,17 @@ pub fn outbox(capacity: usize) -> (Outbox, OutboxReceiver) {
     (Outbox { frames: tx, hang_up: hang_up.clone() }, OutboxReceiver { frames: rx, hang_up })
 }
 
+/// A message as the frame every connection it goes to shares: serialized once.
+pub fn frame(msg: &ServerMsg) -> Utf8Bytes {
+    Utf8Bytes::from(msg.to_json())
+}
+
 impl Outbox {
+    /// Queues one message for this connection alone.
+    pub fn send_msg(&self, msg: &ServerMsg) -> bool {
+        self.send(frame(msg))
+    }
+
     /// Queues a frame. `false` if the connection is gone, or was too far behind and is being
     /// hung up; either way it should not be sent to again.
     pub fn send(&self, frame: Utf8Bytes) -> bool {

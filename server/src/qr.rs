@@ -2,7 +2,7 @@
 //! Its answer tells whether a code exists, so it counts wrong codes like a join does: an
 //! address over the limit gets 429 for any code until it has waited.
 
-use crate::AppState;
+use crate::app_state::AppState;
 use axum::{
     extract::{ConnectInfo, Path, State},
     http::{header, StatusCode},

@@ -1,8 +1,18 @@
-//! What each screen is shown of a raffle: core state and events turned into protocol messages.
-//! The one place that decides what a phone or the host may see.
+//! What each screen is told of a raffle: core state and events turned into protocol messages.
+//! The one place that builds every message a screen is told (the room's, and those a session
+//! answers itself) and decides what a phone or the host may see; the room and the session
+//! decide only when, and to whom.
 
-use app::protocol::{Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg};
-use app::raffle::{Claim, Draw, Event, EventKind, Millis, Player, Presence, Raffle, CLAIM_AFTER_END};
+use crate::guards::Refused;
+use crate::store::StoreError;
+use raffler_core::protocol::{
+    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg, MAX_JOIN_ID_CHARS,
+};
+use raffler_core::raffle::{
+    Claim, Draw, Event, EventKind, Millis, Player, PlayerId, Presence, Raffle, Rejected, Token,
+    CLAIM_AFTER_END,
+};
+use std::time::Duration;
 
 pub fn player_view(player: &Player) -> PlayerView {
     PlayerView { id: player.id.0, name: player.name.clone() }
@@ -33,11 +43,19 @@ pub fn draw_view(raffle: &Raffle, draw: &Draw, now: Millis) -> DrawView {
         claim_changed_at,
         redraw_of: draw.redraw_of.map(|d| d.0),
         claim_ms_left,
+        beacon_round: draw.beacon_round,
     }
+}
+
+/// The raffle's fingerprint, as every screen shows it.
+pub fn fingerprint(raffle: &Raffle) -> Option<String> {
+    raffle.commitment().map(|c| raffler_core::raffle::fairness::fingerprint(&c))
 }
 
 pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
     Board {
+        fingerprint: fingerprint(raffle),
+        beacon_on: raffle.beacon_on(),
         code: code.to_owned(),
         joining_open: raffle.joining_open(),
         repeat_winners: raffle.repeat_winners(),
@@ -74,14 +92,23 @@ pub fn players_in(raffle: &Raffle) -> Vec<PlayerView> {
 pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<ServerMsg> {
     let seq = event.seq;
     let msg = match &event.kind {
-        EventKind::DrawStarted { draw, reveal_at, redraw_of, .. } => ServerMsg::DrawStarted {
-            seq,
-            draw: draw.0,
-            prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
-            spin_ms: reveal_at.saturating_sub(now).0,
-            redraw_of: redraw_of.map(|d| d.0),
-        },
-        EventKind::WinnerDrawn { draw, winner } => ServerMsg::WinnerDrawn {
+        EventKind::DrawStarted { draw, reveal_at, redraw_of, entries_hash, beacon_round, .. } => {
+            ServerMsg::DrawStarted {
+                seq,
+                draw: draw.0,
+                prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
+                // A draw waiting for the beacon spins at least until its round is out.
+                spin_ms: beacon_round
+                    .zip(raffle.settings().beacon)
+                    .map_or(*reveal_at, |(round, clock)| clock.time_of(round).max(*reveal_at))
+                    .saturating_sub(now)
+                    .0,
+                redraw_of: redraw_of.map(|d| d.0),
+                entries_hash: entries_hash.map(|h| raffler_core::raffle::fairness::to_hex(&h)),
+                beacon_round: *beacon_round,
+            }
+        }
+        EventKind::WinnerDrawn { draw, winner, .. } => ServerMsg::WinnerDrawn {
             seq,
             draw: draw.0,
             prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
@@ -93,7 +120,7 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
                 .and_then(|view| view.claim_ms_left)
                 .map_or(0, |left| left.div_ceil(1_000) as u32),
         },
-        EventKind::DrawVoided { draw } => ServerMsg::DrawVoided { seq, draw: draw.0 },
+        EventKind::DrawVoided { draw, .. } => ServerMsg::DrawVoided { seq, draw: draw.0 },
         EventKind::PrizeClaimed { draw, player } => {
             ServerMsg::PrizeClaimed { seq, draw: draw.0, player: player.0 }
         }
@@ -124,9 +151,211 @@ pub fn changes_board(event: &Event) -> bool {
 /// that does not exist (any more). The same words either way, so that resuming cannot be used
 /// to find out which codes exist.
 pub fn resume_refused(code: &str) -> ServerMsg {
-    let code = app::protocol::normalize_code(code);
+    let code = raffler_core::protocol::normalize_code(code);
     let msg = format!(
         "This screen is no longer in the raffle {code}: it left or was removed, or the raffle has closed. Join again."
     );
     ServerMsg::error(ErrorCode::BadToken, Some(Field::Name), msg)
+}
+
+/// The host who started a raffle learns its code and its token, once the raffle is on disk.
+pub fn raffle_started(code: &str, host_token: &Token) -> ServerMsg {
+    ServerMsg::RaffleStarted { code: code.to_owned(), host_token: host_token.expose().into() }
+}
+
+/// A new raffle could not be saved: it does not exist.
+pub fn not_started(err: &StoreError) -> ServerMsg {
+    let msg = format!("The raffle could not be started: the server cannot save it ({err}).");
+    ServerMsg::error(ErrorCode::NotSaved, None, msg)
+}
+
+/// Staged events could not be saved: nothing changed.
+pub fn not_saved(err: &StoreError) -> ServerMsg {
+    ServerMsg::error(
+        ErrorCode::NotSaved,
+        None,
+        format!("The server could not save that, so nothing changed: {err}. Tell the organizer."),
+    )
+}
+
+/// A command the raffle refused, shown next to the input it concerns.
+pub fn rejected(why: &Rejected) -> ServerMsg {
+    ServerMsg::rejected(why)
+}
+
+/// The answer to a join: who the phone is in this raffle, and the token to come back with.
+pub fn joined(raffle: &Raffle, code: &str, player: PlayerId, token: &Token, seq: u64) -> ServerMsg {
+    let you = player_view(raffle.player(player).expect("joined players exist"));
+    let token = token.expose().to_owned();
+    ServerMsg::Joined { seq, code: code.to_owned(), token, you, fingerprint: fingerprint(raffle) }
+}
+
+/// Everything a phone may know, for one that missed too much (or we cannot tell what).
+pub fn player_snapshot(raffle: &Raffle, code: &str, player: PlayerId, now: Millis) -> ServerMsg {
+    let you = player_view(raffle.player(player).expect("identified players exist"));
+    let draws = raffle.draws().iter().map(|d| draw_view(raffle, d, now)).collect();
+    let (seq, ended) = (raffle.last_seq(), raffle.has_ended());
+    let fingerprint = fingerprint(raffle);
+    ServerMsg::PlayerSnapshot { seq, code: code.to_owned(), you, ended, draws, fingerprint }
+}
+
+/// A replay is complete: the phone is up to date at `seq`.
+pub fn resumed(seq: u64) -> ServerMsg {
+    ServerMsg::Resumed { seq }
+}
+
+/// Everything a host screen shows.
+pub fn host_snapshot(
+    raffle: &Raffle,
+    code: &str,
+    join_url: &str,
+    connected: usize,
+    now: Millis,
+) -> ServerMsg {
+    ServerMsg::HostSnapshot {
+        seq: raffle.last_seq(),
+        join_url: join_url.to_owned(),
+        qr_svg_url: format!("/raffles/{code}/qr.svg"),
+        players: players_in(raffle),
+        connected: connected as u32,
+        board: board(raffle, code, now),
+    }
+}
+
+/// The host's board as it is now.
+pub fn board_msg(raffle: &Raffle, code: &str, now: Millis) -> ServerMsg {
+    ServerMsg::Board { seq: raffle.last_seq(), board: board(raffle, code, now) }
+}
+
+/// What the hosts learn of the players since their last update, in this order: who joined,
+/// who left, how many are connected.
+pub fn host_updates(
+    raffle: &Raffle,
+    joined: Vec<PlayerView>,
+    gone: Vec<u32>,
+    connected: Option<usize>,
+) -> Vec<ServerMsg> {
+    let total = raffle.players_in() as u32;
+    let mut messages = Vec::new();
+    if !joined.is_empty() {
+        messages.push(ServerMsg::PlayersJoined { players: joined, total });
+    }
+    if !gone.is_empty() {
+        messages.push(ServerMsg::PlayersGone { players: gone, total });
+    }
+    if let Some(connected) = connected {
+        messages.push(ServerMsg::Presence { connected: connected as u32, total });
+    }
+    messages
+}
+
+/// What a player's own phones are told when it leaves or is removed; `None` for other events.
+pub fn farewell(event: &Event) -> Option<(PlayerId, ServerMsg)> {
+    match event.kind {
+        EventKind::PlayerLeft { player } => Some((player, ServerMsg::Left { seq: event.seq })),
+        EventKind::PlayerRemoved { player } => Some((player, ServerMsg::Removed { seq: event.seq })),
+        _ => None,
+    }
+}
+
+/// A join refused by the address's join rate.
+pub fn too_many_joins(wait: Duration) -> ServerMsg {
+    let msg = format!("Too many people joined from your network just now. Try again in {}.", human(wait));
+    ServerMsg::limited(ErrorCode::RateLimited, Some(Field::Name), msg, wait.as_millis() as u64 + 1)
+}
+
+/// An address that tried too many wrong codes.
+pub fn too_many_wrong_codes(wait: Duration) -> ServerMsg {
+    let msg = format!("Too many wrong codes from your network. Try again in {}.", human(wait));
+    ServerMsg::limited(ErrorCode::RateLimited, Some(Field::Code), msg, wait.as_millis() as u64 + 1)
+}
+
+/// "12 seconds", "3 minutes": a wait as a person reads it.
+pub fn human(wait: Duration) -> String {
+    match wait.as_secs() + 1 {
+        s if s < 90 => format!("{s} seconds"),
+        s => format!("{} minutes", s.div_ceil(60)),
+    }
+}
+
+/// A screen that is in one raffle asked to enter another.
+pub fn already_in_raffle(field: Option<Field>) -> ServerMsg {
+    ServerMsg::error(
+        ErrorCode::AlreadyInRaffle,
+        field,
+        "This screen is already in another raffle. Reload the page.",
+    )
+}
+
+// What a session answers itself, before (or instead of) asking a raffle.
+
+/// Over the per-address limit, or the server's open files: the browser retries later.
+pub fn connection_refused(refused: Refused) -> ServerMsg {
+    let (code, msg) = match refused {
+        Refused::TooManyFromAddress => (
+            ErrorCode::TooManyConnections,
+            "Too many connections from your network right now. Retrying shortly.",
+        ),
+        Refused::ServerFull => (
+            ErrorCode::ServerFull,
+            "The server has as many screens connected as it can take. Retrying shortly.",
+        ),
+    };
+    ServerMsg::limited(code, None, msg, 5_000)
+}
+
+pub fn pong() -> ServerMsg {
+    ServerMsg::Pong
+}
+
+pub fn binary_frame() -> ServerMsg {
+    ServerMsg::error(ErrorCode::MalformedFrame, None, "Send JSON in text frames, not binary ones.")
+}
+
+/// The first frame over the connection's rate (the next ones are dropped silently).
+pub fn too_fast(wait: Duration) -> ServerMsg {
+    let msg = "You are sending messages too fast. Slow down.";
+    ServerMsg::limited(ErrorCode::RateLimited, None, msg, wait.as_millis() as u64 + 1)
+}
+
+pub fn frame_too_large(max: usize) -> ServerMsg {
+    ServerMsg::error(
+        ErrorCode::FrameTooLarge,
+        None,
+        format!("That message is too large: {max} bytes at most."),
+    )
+}
+
+pub fn bad_join_id() -> ServerMsg {
+    let msg = format!("join_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
+    ServerMsg::error(ErrorCode::MalformedFrame, None, msg)
+}
+
+pub fn too_many_raffles(wait: Duration) -> ServerMsg {
+    let msg = format!("Too many raffles started from your network. Try again in {}.", human(wait));
+    ServerMsg::limited(ErrorCode::RateLimited, None, msg, wait.as_millis() as u64)
+}
+
+pub fn no_room_for_raffles() -> ServerMsg {
+    let msg = "This server is running as many raffles as it can. Try again later.";
+    ServerMsg::limited(ErrorCode::ServerFull, None, msg, 60_000)
+}
+
+/// A join with a code no raffle has (resumes get `resume_refused`, which gives nothing away).
+pub fn unknown_code(typed: &str) -> ServerMsg {
+    let msg = if typed.trim().is_empty() {
+        "Please type the join code from the big screen.".to_owned()
+    } else {
+        format!("No raffle has the code {}. Check the big screen.", typed.trim())
+    };
+    ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg)
+}
+
+/// The raffle closed (ended long ago, or idle) between the look-up and the answer.
+pub fn raffle_closed(code: &str) -> ServerMsg {
+    ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), format!("The raffle {code} has closed."))
+}
+
+pub fn join_first() -> ServerMsg {
+    ServerMsg::error(ErrorCode::NotAllowed, None, "Join or start a raffle first.")
 }

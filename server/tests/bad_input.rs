@@ -2,8 +2,8 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};
 use common::{TestServer, MAX_FRAME_BYTES};
+use raffler_core::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};
 use tokio_tungstenite::tungstenite::Message;
 
 fn error_of(msg: ServerMsg) -> (ErrorCode, Option<Field>, String) {

@@ -2,8 +2,8 @@
 
 mod common;
 
-use app::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};
 use common::{is_winner, TestServer};
+use raffler_core::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};
 
 #[tokio::test]
 async fn a_winner_claims_and_the_host_sees_it() {

@@ -3,9 +3,9 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use common::{is_winner, TestServer, MAX_FRAME_BYTES};
 use futures_util::{SinkExt, StreamExt};
+use raffler_core::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use tokio_tungstenite::tungstenite::{
     client::IntoClientRequest,
@@ -58,7 +58,7 @@ async fn snapshot(
     server: &TestServer,
     code: &str,
     host_token: &str,
-) -> (Vec<app::protocol::PlayerView>, app::protocol::Board) {
+) -> (Vec<raffler_core::protocol::PlayerView>, raffler_core::protocol::Board) {
     let mut host = server.resume(code, host_token, None).await;
     let ServerMsg::HostSnapshot { players, board, .. } = host.recv().await else { panic!("no snapshot") };
     (players, board)

@@ -3,9 +3,9 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, ServerMsg};
 use common::{raise_open_files, TestServer};
 use futures_util::SinkExt;
+use raffler_core::protocol::{ClientMsg, ServerMsg};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -4,8 +4,8 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};
 use common::{is_winner, TestServer};
+use raffler_core::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -120,7 +120,7 @@ async fn prizes_per_raffle_are_capped_and_draws_without_a_named_prize_count() {
 async fn a_host_flooding_commands_gets_ten_boards_a_second_and_another_raffles_reveal_is_on_time() {
     const SPIN_MS: u64 = 1_000;
     let mut settings = TestServer::settings();
-    settings.raffle.spin = app::raffle::Millis(SPIN_MS);
+    settings.raffle.spin = raffler_core::raffle::Millis(SPIN_MS);
     // The flooding host's connection is not throttled, so the raffle task takes it all.
     settings.limits.frames_per_second = 1_000_000;
     let server = TestServer::start_custom(settings).await;

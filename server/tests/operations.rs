@@ -3,8 +3,8 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use common::{is_winner, TestServer};
+use raffler_core::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use std::time::Duration;
 
 /// The value of a metric line `name value` in the Prometheus text.

@@ -2,9 +2,9 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, ServerMsg};
 use common::{is_winner, TestServer};
 use futures_util::future::join_all;
+use raffler_core::protocol::{ClientMsg, ServerMsg};
 use std::collections::HashSet;
 
 fn draw(n: u32) -> ClientMsg {

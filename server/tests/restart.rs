@@ -3,8 +3,8 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, PlayerView, ServerMsg};
 use common::{fresh_database, is_winner, Phone, TestServer};
+use raffler_core::protocol::{ClientMsg, PlayerView, ServerMsg};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};

@@ -2,8 +2,8 @@
 
 mod common;
 
-use app::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use common::{is_winner, TestServer};
+use raffler_core::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use std::time::Duration;
 
 #[tokio::test]

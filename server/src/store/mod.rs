@@ -12,7 +12,7 @@ mod schema;
 pub use schema::{Migration, MIGRATIONS};
 
 use crate::metrics::Metrics;
-use app::raffle::Event;
+use raffler_core::raffle::Event;
 use rows::StoredEvent;
 use rusqlite::{params, Connection, OpenFlags};
 use std::collections::HashSet;

@@ -3,14 +3,27 @@
 //! field in the core cannot make yesterday's database unreadable. Changing an existing variant
 //! here needs a migration; adding a new one does not.
 
-use app::raffle::{DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, Token};
+use raffler_core::raffle::fairness::{from_hex, to_hex};
+use raffler_core::raffle::{
+    BeaconValue, DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, Token, VoidReason,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum Row {
+    /// `code`, `seed` (hex) and `beacon` are absent in rows from before verifiable draws.
     Started {
         host_token: String,
+        #[serde(default)]
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<String>,
+        #[serde(default)]
+        beacon: bool,
+    },
+    BeaconChanged {
+        on: bool,
     },
     PlayerJoined {
         player: u32,
@@ -58,13 +71,22 @@ enum Row {
         prize: u32,
         reveal_at: u64,
         redraw_of: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entries_hash: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        beacon_round: Option<u64>,
     },
     WinnerDrawn {
         draw: u32,
         winner: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        beacon: Option<BeaconRow>,
     },
     DrawVoided {
         draw: u32,
+        /// `nobody_left` or `beacon_late`; absent (nobody left) in older rows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     PrizeClaimed {
         draw: u32,
@@ -77,6 +99,19 @@ enum Row {
     Ended {},
 }
 
+/// A beacon round's value, in hex.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BeaconRow {
+    round: u64,
+    signature: String,
+    randomness: String,
+}
+
+fn bad(what: &str) -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom(format!("malformed {what}"))
+}
+
 /// One event as the store writes it.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
@@ -87,7 +122,13 @@ pub struct StoredEvent {
 
 pub fn encode(event: &Event) -> StoredEvent {
     let row = match &event.kind {
-        EventKind::Started { host_token } => Row::Started { host_token: host_token.expose().to_owned() },
+        EventKind::Started { host_token, code, seed, beacon } => Row::Started {
+            host_token: host_token.expose().to_owned(),
+            code: code.clone(),
+            seed: seed.map(|s| to_hex(&s)),
+            beacon: *beacon,
+        },
+        EventKind::BeaconChanged { on } => Row::BeaconChanged { on: *on },
         EventKind::PlayerJoined { player, name, token, join_id } => Row::PlayerJoined {
             player: player.0,
             name: name.clone(),
@@ -104,14 +145,32 @@ pub fn encode(event: &Event) -> StoredEvent {
         EventKind::JoiningChanged { open } => Row::JoiningChanged { open: *open },
         EventKind::RepeatWinnersChanged { allowed } => Row::RepeatWinnersChanged { allowed: *allowed },
         EventKind::ClaimSecondsChanged { seconds } => Row::ClaimSecondsChanged { seconds: *seconds },
-        EventKind::DrawStarted { draw, prize, reveal_at, redraw_of } => Row::DrawStarted {
+        EventKind::DrawStarted { draw, prize, reveal_at, redraw_of, entries_hash, beacon_round } => {
+            Row::DrawStarted {
+                draw: draw.0,
+                prize: prize.0,
+                reveal_at: reveal_at.0,
+                redraw_of: redraw_of.map(|d| d.0),
+                entries_hash: entries_hash.map(|h| to_hex(&h)),
+                beacon_round: *beacon_round,
+            }
+        }
+        EventKind::WinnerDrawn { draw, winner, beacon } => Row::WinnerDrawn {
             draw: draw.0,
-            prize: prize.0,
-            reveal_at: reveal_at.0,
-            redraw_of: redraw_of.map(|d| d.0),
+            winner: winner.0,
+            beacon: beacon.as_ref().map(|b| BeaconRow {
+                round: b.round,
+                signature: to_hex(&b.signature),
+                randomness: to_hex(&b.randomness),
+            }),
         },
-        EventKind::WinnerDrawn { draw, winner } => Row::WinnerDrawn { draw: draw.0, winner: winner.0 },
-        EventKind::DrawVoided { draw } => Row::DrawVoided { draw: draw.0 },
+        EventKind::DrawVoided { draw, reason } => Row::DrawVoided {
+            draw: draw.0,
+            reason: Some(match reason {
+                VoidReason::NobodyLeft => "nobody_left".into(),
+                VoidReason::BeaconLate => "beacon_late".into(),
+            }),
+        },
         EventKind::PrizeClaimed { draw, player } => Row::PrizeClaimed { draw: draw.0, player: player.0 },
         EventKind::WinnerSkipped { draw, player } => Row::WinnerSkipped { draw: draw.0, player: player.0 },
         EventKind::Ended => Row::Ended {},
@@ -122,7 +181,13 @@ pub fn encode(event: &Event) -> StoredEvent {
 
 pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
     let kind = match serde_json::from_str::<Row>(&stored.kind)? {
-        Row::Started { host_token } => EventKind::Started { host_token: Token::new(host_token) },
+        Row::Started { host_token, code, seed, beacon } => EventKind::Started {
+            host_token: Token::new(host_token),
+            code,
+            seed: seed.map(|s| from_hex::<32>(&s).ok_or_else(|| bad("seed"))).transpose()?,
+            beacon,
+        },
+        Row::BeaconChanged { on } => EventKind::BeaconChanged { on },
         Row::PlayerJoined { player, name, token, join_id } => {
             EventKind::PlayerJoined { player: PlayerId(player), name, token: Token::new(token), join_id }
         }
@@ -138,16 +203,41 @@ pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
         Row::JoiningChanged { open } => EventKind::JoiningChanged { open },
         Row::RepeatWinnersChanged { allowed } => EventKind::RepeatWinnersChanged { allowed },
         Row::ClaimSecondsChanged { seconds } => EventKind::ClaimSecondsChanged { seconds },
-        Row::DrawStarted { draw, prize, reveal_at, redraw_of } => EventKind::DrawStarted {
-            draw: DrawNumber(draw),
-            prize: PrizeId(prize),
-            reveal_at: Millis(reveal_at),
-            redraw_of: redraw_of.map(DrawNumber),
-        },
-        Row::WinnerDrawn { draw, winner } => {
-            EventKind::WinnerDrawn { draw: DrawNumber(draw), winner: PlayerId(winner) }
+        Row::DrawStarted { draw, prize, reveal_at, redraw_of, entries_hash, beacon_round } => {
+            EventKind::DrawStarted {
+                draw: DrawNumber(draw),
+                prize: PrizeId(prize),
+                reveal_at: Millis(reveal_at),
+                redraw_of: redraw_of.map(DrawNumber),
+                entries_hash: entries_hash
+                    .map(|h| from_hex::<32>(&h).ok_or_else(|| bad("entries hash")))
+                    .transpose()?,
+                beacon_round,
+            }
         }
-        Row::DrawVoided { draw } => EventKind::DrawVoided { draw: DrawNumber(draw) },
+        Row::WinnerDrawn { draw, winner, beacon } => EventKind::WinnerDrawn {
+            draw: DrawNumber(draw),
+            winner: PlayerId(winner),
+            beacon: beacon
+                .map(|b| -> Result<BeaconValue, serde_json::Error> {
+                    Ok(BeaconValue {
+                        round: b.round,
+                        signature: from_hex::<48>(&b.signature)
+                            .ok_or_else(|| bad("beacon signature"))?
+                            .to_vec(),
+                        randomness: from_hex::<32>(&b.randomness).ok_or_else(|| bad("beacon randomness"))?,
+                    })
+                })
+                .transpose()?,
+        },
+        Row::DrawVoided { draw, reason } => EventKind::DrawVoided {
+            draw: DrawNumber(draw),
+            reason: match reason.as_deref() {
+                None | Some("nobody_left") => VoidReason::NobodyLeft,
+                Some("beacon_late") => VoidReason::BeaconLate,
+                Some(_) => return Err(bad("void reason")),
+            },
+        },
         Row::PrizeClaimed { draw, player } => {
             EventKind::PrizeClaimed { draw: DrawNumber(draw), player: PlayerId(player) }
         }
@@ -166,7 +256,19 @@ mod tests {
     fn every_kind() -> Vec<EventKind> {
         let (d, p, w) = (DrawNumber(3), PrizeId(2), PlayerId(7));
         vec![
-            EventKind::Started { host_token: Token::new("h") },
+            EventKind::Started {
+                host_token: Token::new("h"),
+                code: String::new(),
+                seed: None,
+                beacon: false,
+            },
+            EventKind::Started {
+                host_token: Token::new("h"),
+                code: "K7QX2M".into(),
+                seed: Some([3; 32]),
+                beacon: true,
+            },
+            EventKind::BeaconChanged { on: false },
             EventKind::PlayerJoined {
                 player: w,
                 name: "Ada \"<b>\"".into(),
@@ -195,10 +297,25 @@ mod tests {
                 prize: p,
                 reveal_at: Millis(9),
                 redraw_of: Some(DrawNumber(1)),
+                entries_hash: Some([5; 32]),
+                beacon_round: Some(1_000),
             },
-            EventKind::DrawStarted { draw: d, prize: p, reveal_at: Millis(9), redraw_of: None },
-            EventKind::WinnerDrawn { draw: d, winner: w },
-            EventKind::DrawVoided { draw: d },
+            EventKind::DrawStarted {
+                draw: d,
+                prize: p,
+                reveal_at: Millis(9),
+                redraw_of: None,
+                entries_hash: None,
+                beacon_round: None,
+            },
+            EventKind::WinnerDrawn { draw: d, winner: w, beacon: None },
+            EventKind::WinnerDrawn {
+                draw: d,
+                winner: w,
+                beacon: Some(BeaconValue { round: 1_000, signature: vec![7; 48], randomness: [8; 32] }),
+            },
+            EventKind::DrawVoided { draw: d, reason: VoidReason::NobodyLeft },
+            EventKind::DrawVoided { draw: d, reason: VoidReason::BeaconLate },
             EventKind::PrizeClaimed { draw: d, player: w },
             EventKind::WinnerSkipped { draw: d, player: w },
             EventKind::Ended,
@@ -230,5 +347,26 @@ mod tests {
         );
         assert_eq!(decode(&row(r#"{"type":"ended"}"#)).unwrap().kind, EventKind::Ended);
         assert!(decode(&row(r#"{"type":"from_the_future"}"#)).is_err());
+        // Rows from before verifiable draws: no seed (so "not verifiable"), no beacon.
+        let started = decode(&row(r#"{"type":"started","host_token":"h"}"#)).unwrap();
+        assert_eq!(
+            started.kind,
+            EventKind::Started {
+                host_token: Token::new("h"),
+                code: String::new(),
+                seed: None,
+                beacon: false
+            }
+        );
+        let voided = decode(&row(r#"{"type":"draw_voided","draw":2}"#)).unwrap();
+        assert_eq!(
+            voided.kind,
+            EventKind::DrawVoided { draw: DrawNumber(2), reason: VoidReason::NobodyLeft }
+        );
+        let drawn = decode(&row(r#"{"type":"winner_drawn","draw":2,"winner":3}"#)).unwrap();
+        assert_eq!(
+            drawn.kind,
+            EventKind::WinnerDrawn { draw: DrawNumber(2), winner: PlayerId(3), beacon: None }
+        );
     }
 }

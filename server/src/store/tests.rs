@@ -1,13 +1,18 @@
 use super::*;
-use app::raffle::{Actor, Command, Millis, Raffle, Settings, Token};
+use raffler_core::raffle::{Actor, Command, Millis, Raffle, RaffleSettings, Token};
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
 
 /// A raffle's real events: started, `players` joined, one winner drawn.
 fn events(players: usize) -> Vec<Event> {
-    let settings = Settings { spin: Millis(0), ..Settings::default() };
-    let (mut raffle, first) =
-        Raffle::new(settings, Millis(1_000), Token::new("host"), Box::new(StdRng::seed_from_u64(7)));
+    let settings = RaffleSettings { spin: Millis(0), ..RaffleSettings::default() };
+    let (mut raffle, first) = Raffle::new(
+        settings,
+        Millis(1_000),
+        "K7QX2M",
+        Token::new("host"),
+        Box::new(StdRng::seed_from_u64(7)),
+    );
     let mut events = vec![first];
     for i in 0..players {
         let join =

@@ -2,9 +2,9 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
-use app::protocol::{ClientMsg, PlayerView, ServerMsg};
-use app::raffle;
 use futures_util::{SinkExt, StreamExt};
+use raffler_core::protocol::{ClientMsg, PlayerView, ServerMsg};
+use raffler_core::raffle;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -41,7 +41,7 @@ impl TestServer {
     pub fn settings() -> server::Settings {
         server::Settings {
             public_url: "http://raffle.test".into(),
-            raffle: raffle::Settings { spin: raffle::Millis(0), ..raffle::Settings::default() },
+            raffle: raffle::RaffleSettings { spin: raffle::Millis(0), ..raffle::RaffleSettings::default() },
             max_frame_bytes: MAX_FRAME_BYTES,
             heartbeat: Duration::from_secs(15),
             limits: server::Limits::default(),

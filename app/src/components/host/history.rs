@@ -125,6 +125,7 @@ mod tests {
             claim_changed_at: Some(0),
             redraw_of: None,
             claim_ms_left: None,
+            beacon_round: None,
         };
         let csv = to_csv(&[draw]);
         assert_eq!(csv.lines().count(), 2);

@@ -203,6 +203,9 @@ fn RaffleView(host: Host) -> impl IntoView {
                     {move || (!host.board.with(|b| b.joining_open)).then(|| view! {
                         <p class="joining-closed">"Joining is closed"</p>
                     })}
+                    {move || host.board.with(|b| b.fingerprint.clone()).map(|fp| view! {
+                        <p class="fingerprint">"Fingerprint "<strong>{fp}</strong></p>
+                    })}
                 }.into_any()
             } else {
                 view! { <p class="starting">"Starting a raffle…"</p> }.into_any()

@@ -45,6 +45,8 @@ struct Phone {
     name_error: RwSignal<Option<String>>,
     page_error: RwSignal<Option<String>>,
     screen_kept_on: RwSignal<bool>,
+    /// The raffle's fingerprint, to compare with the big screen's (docs/fairness.md).
+    fingerprint: RwSignal<Option<String>>,
     socket: StoredValue<Option<Socket>>,
 }
 
@@ -63,13 +65,15 @@ impl Phone {
         }
         self.results.update(|r| r.apply(&msg, browser::now_ms()));
         match msg {
-            ServerMsg::Joined { code, token, you, .. } => {
+            ServerMsg::Joined { code, token, you, fingerprint, .. } => {
+                self.fingerprint.set(fingerprint);
                 browser::save(&browser::token_key("player", &code), &token);
                 browser::replace_path(&format!("/join/{code}"));
                 self.code.set(Some(code));
                 self.entered(you);
             }
-            ServerMsg::PlayerSnapshot { code, you, .. } => {
+            ServerMsg::PlayerSnapshot { code, you, fingerprint, .. } => {
+                self.fingerprint.set(fingerprint);
                 self.code.set(Some(code));
                 self.entered(you);
             }
@@ -197,6 +201,7 @@ pub fn JoinPage() -> impl IntoView {
         name_error: RwSignal::new(None),
         page_error: RwSignal::new(None),
         screen_kept_on: RwSignal::new(true),
+        fingerprint: RwSignal::new(None),
         socket: StoredValue::new(None),
     };
     let typed_code = RwSignal::new(String::new());
@@ -371,6 +376,9 @@ fn InRaffle(phone: Phone) -> impl IntoView {
                 {format!("You missed {prize}: it was drawn again because it was not claimed in time.")}
             </p>
         }).collect_view()}
+        {move || phone.fingerprint.get().map(|fp| view! {
+            <p class="fingerprint">"Raffle fingerprint "<strong>{fp}</strong>" (the big screen shows the same)"</p>
+        })}
         <div class="leave" class:hidden=move || results.with(|r| r.ended)>
             {move || if confirm_leave.get() {
                 view! {

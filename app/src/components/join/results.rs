@@ -170,13 +170,27 @@ mod tests {
 
     fn joined() -> Results {
         let mut r = Results::default();
-        let msg = ServerMsg::Joined { seq: 2, code: "K7QX2M".into(), token: "t".into(), you: player(ME) };
+        let msg = ServerMsg::Joined {
+            seq: 2,
+            code: "K7QX2M".into(),
+            token: "t".into(),
+            you: player(ME),
+            fingerprint: None,
+        };
         r.apply(&msg, 0.0);
         r
     }
 
     fn started(draw: u32, prize: &str) -> ServerMsg {
-        ServerMsg::DrawStarted { seq: 0, draw, prize: Some(prize.into()), spin_ms: 0, redraw_of: None }
+        ServerMsg::DrawStarted {
+            seq: 0,
+            draw,
+            prize: Some(prize.into()),
+            spin_ms: 0,
+            redraw_of: None,
+            entries_hash: None,
+            beacon_round: None,
+        }
     }
 
     fn won(draw: u32, prize: &str, winner: u32, claim_seconds: u32) -> ServerMsg {
@@ -201,6 +215,7 @@ mod tests {
             claim_changed_at: None,
             redraw_of: None,
             claim_ms_left,
+            beacon_round: None,
         }
     }
 
@@ -242,6 +257,7 @@ mod tests {
             you: player(ME),
             ended: false,
             draws,
+            fingerprint: None,
         };
         r.apply(&snapshot, 100.0);
         let open: Vec<_> = r.open_wins().collect();

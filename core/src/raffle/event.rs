@@ -1,6 +1,7 @@
 //! What happened in a raffle, in order. The state is exactly what these events say: replaying
 //! them from the first rebuilds it (see `Raffle::replay`).
 
+use super::fairness::{Hash, Seed};
 use super::{DrawNumber, Millis, PlayerId, PrizeId, Token};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,10 +12,36 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// A beacon round's value, its signature checked by whoever handed it in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BeaconValue {
+    pub round: u64,
+    pub signature: Vec<u8>,
+    pub randomness: Hash,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoidReason {
+    /// Everyone who could have won left during the spin.
+    NobodyLeft,
+    /// The beacon round did not arrive in time: the draw is void, never finished from the seed
+    /// alone (which would let the operator choose between two outcomes).
+    BeaconLate,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventKind {
+    /// `seed` keys every draw (`None` for raffles from before verifiable draws); `beacon`: draws
+    /// wait for the public beacon unless the host turns it off.
     Started {
         host_token: Token,
+        code: String,
+        seed: Option<Seed>,
+        beacon: bool,
+    },
+    /// The host turned the beacon on or off for the draws to come (no internet at the venue).
+    BeaconChanged {
+        on: bool,
     },
     PlayerJoined {
         player: PlayerId,
@@ -54,20 +81,27 @@ pub enum EventKind {
     ClaimSecondsChanged {
         seconds: u32,
     },
-    /// The names start spinning; nobody knows the winner until `WinnerDrawn`.
+    /// The names start spinning; nobody knows the winner until `WinnerDrawn`. The entries (who
+    /// could win now) are frozen with it: `entries_hash` is theirs (see `fairness`), `None` for
+    /// a raffle without a seed. `beacon_round`: the beacon round the draw waits for, if any.
     DrawStarted {
         draw: DrawNumber,
         prize: PrizeId,
         reveal_at: Millis,
         redraw_of: Option<DrawNumber>,
+        entries_hash: Option<Hash>,
+        beacon_round: Option<u64>,
     },
     WinnerDrawn {
         draw: DrawNumber,
         winner: PlayerId,
+        beacon: Option<BeaconValue>,
     },
-    /// Everyone who could have won left during the spin: the draw is void.
+    /// The draw has no winner: everyone who could have won left during the spin, or the beacon
+    /// round it named did not come in time.
     DrawVoided {
         draw: DrawNumber,
+        reason: VoidReason,
     },
     PrizeClaimed {
         draw: DrawNumber,

@@ -51,6 +51,10 @@ pub enum Rejected {
     Ended,
     #[error("The host removed you from this raffle. If that was a mistake, ask the host to let you back in, then join again.")]
     Removed,
+    #[error("This draw is waiting for the public beacon: end the raffle once its winner is revealed.")]
+    WaitingForBeacon,
+    #[error("This server has no beacon to draw with: its draws use the seed alone.")]
+    NoBeacon,
     #[error("That player is not removed.")]
     NotRemoved,
     #[error("Too late: the raffle has ended and this prize was not claimed in time.")]

@@ -2,6 +2,9 @@
 //! tagged by `"type"`. With the server's on-disk rows (`server/src/store/rows.rs`), these are
 //! the only serializable types in Raffler; `docs/protocol.md` shows an example of each. The server and the browser both use this module, so they cannot
 //! disagree about the wire.
+//!
+//! Longer than 400 lines: every wire message with its doc (the protocol reference) and the
+//! serialization tests, about 200 lines; one concept, the wire.
 
 use crate::raffle::Rejected;
 use serde::{Deserialize, Serialize};
@@ -68,6 +71,10 @@ pub enum ClientMsg {
     RemovePlayer {
         player: u32,
     },
+    /// Draws from now on wait for the public beacon (`true`) or use the seed alone (`false`).
+    SetBeacon {
+        on: bool,
+    },
     /// Let a removed player back in; their phone then joins again with its join id.
     ReadmitPlayer {
         player: u32,
@@ -115,12 +122,15 @@ pub enum ServerMsg {
         seq: u64,
         board: Board,
     },
-    /// To a phone that joined: keep `token` secret and present it to resume.
+    /// To a phone that joined: keep `token` secret and present it to resume. `fingerprint`: as
+    /// on the big screen, so that anyone can compare.
     Joined {
         seq: u64,
         code: String,
         token: String,
         you: PlayerView,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
     },
     /// To a phone that resumed and was sent what it missed, after those messages (none, if it
     /// missed nothing): it is current as of `seq`. Every resume gets an answer, so a screen
@@ -135,14 +145,23 @@ pub enum ServerMsg {
         you: PlayerView,
         ended: bool,
         draws: Vec<DrawView>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
     },
-    /// To everyone: the names are spinning; the winner comes in `spin_ms`.
+    /// To everyone: the names are spinning; the winner comes in `spin_ms`, or, when the draw
+    /// waits for the public beacon's round `beacon_round`, once that round is out (its length
+    /// is then not known in advance). `entries_hash` is the hash of the entries frozen now
+    /// (docs/fairness.md); absent for raffles from before verifiable draws.
     DrawStarted {
         seq: u64,
         draw: u32,
         prize: Option<String>,
         spin_ms: u64,
         redraw_of: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entries_hash: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        beacon_round: Option<u64>,
     },
     /// To everyone: the reveal. A phone compares `winner.id` with its own id. The winner has
     /// `claim_seconds` left to claim, counted when this message was sent (0: no countdown).
@@ -218,6 +237,13 @@ pub struct Board {
     pub ended: bool,
     /// Unix time in milliseconds when the host ended the raffle.
     pub ended_at: Option<u64>,
+    /// The raffle's fingerprint (its commitment, shortened), shown on every screen; absent for
+    /// raffles from before verifiable draws.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    /// Whether new draws wait for the public beacon.
+    #[serde(default)]
+    pub beacon_on: bool,
     /// The number the next draw will have: send it with `draw`.
     pub next_draw: u32,
     /// Named prizes, in the order they were added.
@@ -251,6 +277,9 @@ pub struct DrawView {
     pub redraw_of: Option<u32>,
     /// Milliseconds left for the winner to claim, when there is a countdown and time is left.
     pub claim_ms_left: Option<u64>,
+    /// The beacon round the draw used (or waits for); `None`: from the seed alone.
+    #[serde(default)]
+    pub beacon_round: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -306,6 +335,10 @@ pub enum ErrorCode {
     NotSaved,
     /// A join from a phone whose player the host removed.
     Removed,
+    /// Ending while a draw waits for its beacon round.
+    WaitingForBeacon,
+    /// Turning the beacon on where the server has none.
+    NoBeacon,
     NotRemoved,
     /// A claim after the end, once the time to claim ran out.
     ClaimClosed,
@@ -367,6 +400,8 @@ impl ServerMsg {
             Rejected::AlreadyClaimed => (C::AlreadyClaimed, Some(Field::Draw)),
             Rejected::Ended => (C::Ended, None),
             Rejected::Removed => (C::Removed, Some(Field::Name)),
+            Rejected::WaitingForBeacon => (C::WaitingForBeacon, Some(Field::Draw)),
+            Rejected::NoBeacon => (C::NoBeacon, Some(Field::Settings)),
             Rejected::NotRemoved => (C::NotRemoved, Some(Field::Player)),
             Rejected::ClaimClosed => (C::ClaimClosed, Some(Field::Claim)),
         };
@@ -423,7 +458,7 @@ impl DecodeError {
     }
 }
 
-const KNOWN_CLIENT_TYPES: [&str; 17] = [
+const KNOWN_CLIENT_TYPES: [&str; 18] = [
     "start_raffle",
     "join",
     "resume",
@@ -439,6 +474,7 @@ const KNOWN_CLIENT_TYPES: [&str; 17] = [
     "set_claim_seconds",
     "remove_player",
     "readmit_player",
+    "set_beacon",
     "end_raffle",
     "ping",
 ];

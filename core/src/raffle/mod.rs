@@ -19,10 +19,12 @@
 //! function; [`Raffle::replay`] applies the same events to rebuild the same raffle. The random
 //! source is injected, so the same seed and commands give the same winners.
 
+pub mod beacon;
 mod command;
 mod draw;
 mod error;
 mod event;
+pub mod fairness;
 mod name;
 mod rules;
 mod state;
@@ -31,7 +33,7 @@ mod token;
 
 pub use command::{Actor, Command};
 pub use error::Rejected;
-pub use event::{Event, EventKind};
+pub use event::{BeaconValue, Event, EventKind, VoidReason};
 pub use name::{
     collision_key, is_invisible, normalize_name, normalize_prize_name, MAX_NAME_CHARS, MAX_PRIZE_CHARS,
 };
@@ -40,12 +42,13 @@ pub use time::Millis;
 pub use token::Token;
 
 use draw::pick_uniformly;
+use fairness::{DrawInputs, Seed};
 use rand::RngCore;
 use state::State;
 
 /// What the operator chose for every raffle on this server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
+pub struct RaffleSettings {
     /// How long the names spin before the winner is revealed; zero reveals at once.
     pub spin: Millis,
     /// The longest player name accepted, in characters.
@@ -55,7 +58,40 @@ pub struct Settings {
     /// The most prizes one raffle takes, counting every prize ever added: removed ones, and the
     /// unnamed prize a draw without a named prize adds (each is a draw on the board for good).
     pub max_prizes: usize,
+    /// The beacon's clock, when this server draws with one (a raffle can still turn it off);
+    /// `None`: every draw is from the seed alone.
+    pub beacon: Option<BeaconClock>,
+    /// How long after its round's time a draw waits for the beacon before it is void.
+    pub beacon_timeout: Millis,
 }
+
+/// When the beacon's rounds come out: all a draw needs to name a round still to come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeaconClock {
+    /// Unix time in seconds of round 1.
+    pub genesis_time: u64,
+    /// Seconds between rounds.
+    pub period: u64,
+}
+
+impl BeaconClock {
+    /// The round a draw starting at `now` waits for: two after the latest one out, so that a
+    /// server clock a few seconds slow still never names a round anybody can know.
+    pub fn round_for_draw_at(&self, now: Millis) -> u64 {
+        let seconds = now.0 / 1_000;
+        let latest =
+            if seconds < self.genesis_time { 0 } else { (seconds - self.genesis_time) / self.period + 1 };
+        latest + 2
+    }
+
+    /// When `round` comes out.
+    pub fn time_of(&self, round: u64) -> Millis {
+        Millis((self.genesis_time + round.saturating_sub(1) * self.period) * 1_000)
+    }
+}
+
+/// How long a draw waits for its beacon round, after the round's time, by default.
+pub const BEACON_TIMEOUT: Millis = Millis(30_000);
 
 /// Room for the biggest keynote hall, with a margin; configurable per server.
 pub const MAX_PLAYERS: usize = 50_000;
@@ -64,13 +100,15 @@ pub const MAX_PLAYERS: usize = 50_000;
 /// every draw, sent on each change) stays small.
 pub const MAX_PRIZES: usize = 500;
 
-impl Default for Settings {
+impl Default for RaffleSettings {
     fn default() -> Self {
         Self {
             spin: Millis(3_000),
             max_name_chars: MAX_NAME_CHARS,
             max_players: MAX_PLAYERS,
             max_prizes: MAX_PRIZES,
+            beacon: None,
+            beacon_timeout: BEACON_TIMEOUT,
         }
     }
 }
@@ -85,28 +123,39 @@ pub struct DrawNumber(pub u32);
 
 /// One raffle: its players, prizes, draws and winners.
 pub struct Raffle {
-    settings: Settings,
+    settings: RaffleSettings,
     state: State,
     rng: Box<dyn RngCore + Send>,
 }
 
 impl Raffle {
-    /// A new raffle whose host proves itself with `host_token`. Returns its first event.
+    /// A new raffle with join code `code`, whose host proves itself with `host_token`. Its seed
+    /// comes from `rng`, which must be a cryptographic generator seeded from the OS (tests pass
+    /// a seeded one). Returns its first event.
     pub fn new(
-        settings: Settings,
+        settings: RaffleSettings,
         now: Millis,
+        code: &str,
         host_token: Token,
-        rng: Box<dyn RngCore + Send>,
+        mut rng: Box<dyn RngCore + Send>,
     ) -> (Self, Event) {
+        let mut seed: Seed = [0; 32];
+        rng.fill_bytes(&mut seed);
         let mut raffle = Self { settings, state: State::default(), rng };
-        let mut events = raffle.commit(now, vec![EventKind::Started { host_token }]);
+        let started = EventKind::Started {
+            host_token,
+            code: code.to_owned(),
+            seed: Some(seed),
+            beacon: settings.beacon.is_some(),
+        };
+        let mut events = raffle.commit(now, vec![started]);
         (raffle, events.remove(0))
     }
 
     /// Rebuilds a raffle from all its events, first to last. The random source is only used for
     /// draws still to come.
     pub fn replay<'a>(
-        settings: Settings,
+        settings: RaffleSettings,
         events: impl IntoIterator<Item = &'a Event>,
         rng: Box<dyn RngCore + Send>,
     ) -> Self {
@@ -120,8 +169,9 @@ impl Raffle {
     /// Applies one command from `actor`. On `Err`, nothing changed.
     pub fn handle(&mut self, now: Millis, actor: Actor, command: Command) -> Result<Vec<Event>, Rejected> {
         let kinds = rules::decide(&self.state, &self.settings, now, actor, command)?;
-        // Ending while the names spin: that draw is revealed first, never left half done.
-        let mut events = if kinds.contains(&EventKind::Ended) { self.reveal(now) } else { Vec::new() };
+        // Ending while the names spin: that draw is revealed first, never left half done (a draw
+        // waiting for its beacon cannot be: `rules` refuses the end until it is revealed).
+        let mut events = if kinds.contains(&EventKind::Ended) { self.reveal(now, None) } else { Vec::new() };
         events.extend(self.commit(now, kinds));
         // A draw with no spin is revealed by the same command.
         events.extend(self.handle_timeout(now));
@@ -130,7 +180,11 @@ impl Raffle {
 
     /// When the raffle next wants [`Raffle::handle_timeout`] to be called.
     pub fn poll_timeout(&self) -> Option<Millis> {
-        let reveal = self.state.spinning().map(|d| d.reveal_at);
+        let reveal = self.state.spinning().map(|d| match d.beacon_round {
+            // Woken to give up on a beacon that did not come; `wants_beacon` says when to fetch it.
+            Some(round) => self.beacon_deadline(round),
+            None => d.reveal_at,
+        });
         let expiry = if self.state.ended {
             self.open_claims().filter_map(|d| self.claim_deadline(d)).min()
         } else {
@@ -143,8 +197,16 @@ impl Raffle {
     /// time to claim ran out; returns no events otherwise.
     pub fn handle_timeout(&mut self, now: Millis) -> Vec<Event> {
         let mut events = match self.state.spinning() {
-            Some(draw) if now >= draw.reveal_at => self.reveal(now),
-            _ => Vec::new(),
+            Some(draw) => match draw.beacon_round {
+                Some(round) if now >= self.beacon_deadline(round) => {
+                    let kind = EventKind::DrawVoided { draw: draw.number, reason: VoidReason::BeaconLate };
+                    self.commit(now, vec![kind])
+                }
+                Some(_) => Vec::new(),
+                None if now >= draw.reveal_at => self.reveal(now, None),
+                None => Vec::new(),
+            },
+            None => Vec::new(),
         };
         if self.state.ended {
             let expired: Vec<EventKind> = self
@@ -157,18 +219,77 @@ impl Raffle {
         events
     }
 
+    /// The beacon round the spinning draw waits for, and when to ask for it: at its time, and
+    /// not before the spin's end.
+    pub fn wants_beacon(&self) -> Option<(u64, Millis)> {
+        let draw = self.state.spinning()?;
+        let round = draw.beacon_round?;
+        let clock = self.settings.beacon?;
+        Some((round, clock.time_of(round).max(draw.reveal_at)))
+    }
+
+    /// The beacon round the spinning draw waits for has come (its signature checked by the
+    /// caller): the winner is picked now. Any other round changes nothing.
+    pub fn handle_beacon(&mut self, now: Millis, value: BeaconValue) -> Vec<Event> {
+        match self.state.spinning() {
+            Some(draw) if draw.beacon_round == Some(value.round) => self.reveal(now, Some(value)),
+            _ => Vec::new(),
+        }
+    }
+
+    fn beacon_deadline(&self, round: u64) -> Millis {
+        let due = self.settings.beacon.map_or(Millis(0), |clock| clock.time_of(round));
+        due.plus(self.settings.beacon_timeout)
+    }
+
     /// Picks the spinning draw's winner now, whatever its reveal time.
-    fn reveal(&mut self, now: Millis) -> Vec<Event> {
+    fn reveal(&mut self, now: Millis, beacon: Option<BeaconValue>) -> Vec<Event> {
         let Some(draw) = self.state.spinning() else { return Vec::new() };
         let number = draw.number;
         // Picked at the reveal, not at the start: until now nobody could know the winner, and
         // the winner is someone who is in the raffle at this moment.
-        let eligible = self.state.eligible(draw.prize);
-        let kind = match pick_uniformly(&mut *self.rng, &eligible) {
-            Some(winner) => EventKind::WinnerDrawn { draw: number, winner },
-            None => EventKind::DrawVoided { draw: number },
+        let winner = match (&self.state.seed, &draw.entries_hash) {
+            // raffler-draw/1: from published inputs, among the entries frozen at the start.
+            (Some(seed), Some(entries_hash)) => {
+                let still_in: Vec<bool> = draw
+                    .entries
+                    .iter()
+                    .map(|id| self.state.player(*id).is_some_and(|p| p.presence == Presence::In))
+                    .collect();
+                let inputs = DrawInputs {
+                    code: &self.state.code,
+                    draw: number.0,
+                    entries_hash,
+                    randomness: beacon.as_ref().map(|b| &b.randomness),
+                };
+                fairness::pick(seed, &inputs, &still_in).map(|index| draw.entries[index])
+            }
+            // A raffle from before verifiable draws: as it always drew.
+            _ => {
+                let eligible = self.state.eligible(draw.prize);
+                pick_uniformly(&mut *self.rng, &eligible)
+            }
+        };
+        let kind = match winner {
+            Some(winner) => EventKind::WinnerDrawn { draw: number, winner, beacon },
+            None => EventKind::DrawVoided { draw: number, reason: VoidReason::NobodyLeft },
         };
         self.commit(now, vec![kind])
+    }
+
+    /// The seed, once it may be published: the raffle has ended and no draw spins.
+    pub fn revealed_seed(&self) -> Option<Seed> {
+        self.state.seed.filter(|_| self.state.ended && self.state.spinning().is_none())
+    }
+
+    /// The commitment to the seed, shown from the start; `None` for a raffle from before.
+    pub fn commitment(&self) -> Option<fairness::Hash> {
+        self.state.seed.as_ref().map(fairness::commitment)
+    }
+
+    /// Whether new draws wait for the beacon.
+    pub fn beacon_on(&self) -> bool {
+        self.state.beacon_on
     }
 
     /// Revealed draws whose winner has neither claimed nor been skipped.
@@ -213,7 +334,7 @@ impl Raffle {
         self.state.tokens.get(token).map(|id| Actor::Player(*id))
     }
 
-    pub fn settings(&self) -> Settings {
+    pub fn settings(&self) -> RaffleSettings {
         self.settings
     }
 

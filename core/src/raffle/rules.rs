@@ -3,11 +3,13 @@
 
 use super::name::{collision_key, normalize_name, normalize_prize_name};
 use super::state::{Claim, Presence, State};
-use super::{Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, Rejected, Settings};
+use super::{
+    fairness, Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, RaffleSettings, Rejected,
+};
 
 pub(super) fn decide(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     actor: Actor,
     command: Command,
@@ -101,7 +103,14 @@ pub(super) fn decide(
             Some(_) => Err(Rejected::NotRemoved),
             None => Err(Rejected::UnknownPlayer),
         },
+        // A draw waiting for its beacon cannot be revealed now, and is never finished from the
+        // seed alone: the end waits for its reveal.
+        Command::End if state.spinning().is_some_and(|d| d.beacon_round.is_some()) => {
+            Err(Rejected::WaitingForBeacon)
+        }
         Command::End => Ok(vec![EventKind::Ended]),
+        Command::SetBeacon { on } if on && settings.beacon.is_none() => Err(Rejected::NoBeacon),
+        Command::SetBeacon { on } => Ok(changed(state.beacon_on != on, EventKind::BeaconChanged { on })),
     }
 }
 
@@ -115,7 +124,7 @@ fn changed(differs: bool, event: EventKind) -> Vec<EventKind> {
 }
 
 /// Every prize ever added counts, removed or unnamed: each stays in the state and the history.
-fn room_for_a_prize(state: &State, settings: &Settings) -> Result<(), Rejected> {
+fn room_for_a_prize(state: &State, settings: &RaffleSettings) -> Result<(), Rejected> {
     if state.prizes.len() >= settings.max_prizes {
         return Err(Rejected::TooManyPrizes { max: settings.max_prizes });
     }
@@ -150,7 +159,7 @@ fn claim(state: &State, player: PlayerId, number: DrawNumber) -> Result<Vec<Even
 
 fn start_draw(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     number: DrawNumber,
     prize: Option<PrizeId>,
@@ -189,14 +198,41 @@ fn start_draw(
         }
     };
     check_eligible(state, prize)?;
-    let reveal_at = now.plus(settings.spin);
-    events.push(EventKind::DrawStarted { draw: number, prize, reveal_at, redraw_of: None });
+    let entries = state.eligible(prize);
+    events.push(draw_started(state, settings, now, number, prize, &entries, None));
     Ok(events)
+}
+
+/// A draw starts: its entries are frozen (their hash published with it) and, if the beacon is
+/// on, it names the beacon round it waits for.
+fn draw_started(
+    state: &State,
+    settings: &RaffleSettings,
+    now: Millis,
+    draw: DrawNumber,
+    prize: PrizeId,
+    entries: &[PlayerId],
+    redraw_of: Option<DrawNumber>,
+) -> EventKind {
+    let entries_hash = state.seed.map(|_| {
+        fairness::entries_hash(
+            entries.iter().map(|id| (id.0, state.player(*id).map_or("", |p| p.name.as_str()))),
+        )
+    });
+    let beacon_round = settings.beacon.filter(|_| state.beacon_on).map(|clock| clock.round_for_draw_at(now));
+    EventKind::DrawStarted {
+        draw,
+        prize,
+        reveal_at: now.plus(settings.spin),
+        redraw_of,
+        entries_hash,
+        beacon_round,
+    }
 }
 
 fn redraw(
     state: &State,
-    settings: &Settings,
+    settings: &RaffleSettings,
     now: Millis,
     number: DrawNumber,
 ) -> Result<Vec<EventKind>, Rejected> {
@@ -216,19 +252,15 @@ fn redraw(
         return Err(Rejected::DrawInProgress);
     }
     let Some(skipped) = draw.winner else { return Err(Rejected::UnknownDraw) };
-    // Who could win once the skipped winner is out.
-    let eligible = state.eligible(draw.prize).into_iter().filter(|p| *p != skipped).count();
-    if eligible == 0 {
+    // Who could win once the skipped winner is out: the redraw's entries.
+    let entries: Vec<PlayerId> = state.eligible(draw.prize).into_iter().filter(|p| *p != skipped).collect();
+    if entries.is_empty() {
         return Err(Rejected::NoEligiblePlayers);
     }
+    let next = state.next_draw();
     Ok(vec![
         EventKind::WinnerSkipped { draw: number, player: skipped },
-        EventKind::DrawStarted {
-            draw: state.next_draw(),
-            prize: draw.prize,
-            reveal_at: now.plus(settings.spin),
-            redraw_of: Some(number),
-        },
+        draw_started(state, settings, now, next, draw.prize, &entries, Some(number)),
     ])
 }
 

@@ -61,6 +61,8 @@ struct Model {
     skipped: HashMap<PrizeId, HashSet<PlayerId>>,
     tokens: u32,
     join_ids: HashMap<String, PlayerId>,
+    /// Whether repeat winners were allowed when each draw started: its entries were frozen then.
+    repeats_at_start: HashMap<DrawNumber, bool>,
 }
 
 impl Model {
@@ -69,7 +71,7 @@ impl Model {
             let last = self.log.last().map_or(0, |e| e.seq);
             prop_assert_eq!(event.seq, last + 1, "sequence numbers rise by one");
             match &event.kind {
-                EventKind::WinnerDrawn { draw, winner } => {
+                EventKind::WinnerDrawn { draw, winner, .. } => {
                     let player = r.player(*winner).expect("the winner is a player of this raffle");
                     prop_assert_eq!(
                         player.presence,
@@ -79,10 +81,13 @@ impl Model {
                     let prize = r.draw(*draw).unwrap().prize;
                     let skipped = self.skipped.get(&prize).is_some_and(|s| s.contains(winner));
                     prop_assert!(!skipped, "a skipped winner is never redrawn for the same prize");
-                    if !r.repeat_winners() {
+                    if !self.repeats_at_start[draw] {
                         prop_assert_eq!(self.held.get(winner).copied().unwrap_or(0), 0, "nobody wins twice");
                     }
                     *self.held.entry(*winner).or_default() += 1;
+                }
+                EventKind::DrawStarted { draw, .. } => {
+                    self.repeats_at_start.insert(*draw, r.repeat_winners());
                 }
                 EventKind::ClaimExpired { draw, .. } => {
                     prop_assert!(r.has_ended(), "claims expire only after the end");
@@ -116,9 +121,9 @@ proptest! {
         spin in prop_oneof![Just(0u64), 1u64..2_000],
         seed: u64,
     ) {
-        let settings = Settings { spin: Millis(spin), ..Settings::default() };
+        let settings = RaffleSettings { spin: Millis(spin), ..RaffleSettings::default() };
         let rng = || Box::new(StdRng::seed_from_u64(seed));
-        let (mut r, first) = Raffle::new(settings, Millis(0), Token::new("host"), rng());
+        let (mut r, first) = Raffle::new(settings, Millis(0), "K7QX2M", Token::new("host"), rng());
         let mut model = Model::default();
         model.check(&r, vec![first])?;
         let mut now = Millis(0);
@@ -192,9 +197,9 @@ proptest! {
 /// Replay goes on where the live raffle would: a raffle replayed mid-spin reveals the same way.
 #[test]
 fn a_raffle_replayed_during_a_spin_reveals_on_time() {
-    let settings = Settings { spin: Millis(1_000), ..Settings::default() };
+    let settings = RaffleSettings { spin: Millis(1_000), ..RaffleSettings::default() };
     let (mut r, first) =
-        Raffle::new(settings, Millis(0), Token::new("h"), Box::new(StdRng::seed_from_u64(1)));
+        Raffle::new(settings, Millis(0), "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(1)));
     let mut log = vec![first];
     let join = Command::Join { name: "Ada".into(), token: Token::new("a"), join_id: None };
     log.extend(r.handle(Millis(0), Actor::Guest, join).unwrap());

@@ -65,6 +65,11 @@ pub enum Command {
     RemovePlayer {
         player: PlayerId,
     },
+    /// Draws from now on wait for the public beacon (on), or use the seed alone (off: no
+    /// internet at the venue; such draws say so in the record).
+    SetBeacon {
+        on: bool,
+    },
     /// Lets a removed player back in (the host removed them by mistake).
     ReadmitPlayer {
         player: PlayerId,

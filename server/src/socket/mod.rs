@@ -1,34 +1,35 @@
 //! One session per WebSocket: it reads text frames, turns them into requests for a raffle task,
 //! and writes whatever lands in its outbox. Reading and writing run side by side; when either
 //! ends, so does the other. The writer also pings: a phone asleep in a pocket often vanishes
-//! without a close frame, and only a missing answer tells.
+//! without a close frame, and only a missing answer tells (`writer.rs`). Every message it
+//! answers with is built in `views.rs`.
 
+mod writer;
+
+use crate::app_state::AppState;
 use crate::guards::{frame_limiter, ConnectionTicket, Refused};
-use crate::metrics::Metrics;
-use crate::outbox::{outbox, Outbox, OutboxReceiver, Outgoing};
-use crate::raffle_task::{ConnId, RaffleHandle, Request, RequestKind};
+use crate::outbox::{outbox, Outbox};
+use crate::raffle_task::{RaffleHandle, Request, RequestKind};
+use crate::room::ConnId;
 use crate::views;
-use crate::AppState;
-use app::protocol::{valid_join_id, ClientMsg, ErrorCode, Field, ServerMsg, MAX_JOIN_ID_CHARS};
-use app::raffle::{Command, DrawNumber, PlayerId, PrizeId};
 use axum::{
     extract::{
-        ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ws::{Message, WebSocket, WebSocketUpgrade},
         ConnectInfo, State,
     },
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures_util::{
-    stream::{SplitSink, SplitStream},
-    SinkExt, StreamExt,
-};
+use futures_util::{stream::SplitStream, StreamExt};
+use raffler_core::protocol::{valid_join_id, ClientMsg, Field, ServerMsg};
+use raffler_core::raffle::Command;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
+use writer::write_frames;
 
 /// Frames waiting to be written to one connection before it counts as stuck.
 const OUTBOX_FRAMES: usize = 64;
@@ -101,19 +102,11 @@ async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
     let ticket = match state.guards.connect(ip) {
         Ok(ticket) => ticket,
         Err(refused) => {
-            let (code, msg, reason) = match refused {
-                Refused::TooManyFromAddress => (
-                    ErrorCode::TooManyConnections,
-                    "Too many connections from your network right now. Retrying shortly.",
-                    "too many connections",
-                ),
-                Refused::ServerFull => (
-                    ErrorCode::ServerFull,
-                    "The server has as many screens connected as it can take. Retrying shortly.",
-                    "server full",
-                ),
+            let reason = match refused {
+                Refused::TooManyFromAddress => "too many connections",
+                Refused::ServerFull => "server full",
             };
-            outbox.send(frame(&ServerMsg::limited(code, None, msg, 5_000)));
+            outbox.send_msg(&views::connection_refused(refused));
             outbox.close(close_code::TRY_AGAIN_LATER, reason);
             let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
             return;
@@ -156,98 +149,6 @@ async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
     session.disconnected().await;
 }
 
-fn frame(msg: &ServerMsg) -> Utf8Bytes {
-    Utf8Bytes::from(msg.to_json())
-}
-
-/// Writes queued frames, and pings every `heartbeat`; closes when nothing was heard from the
-/// other side for two heartbeats, or when the outbox hangs up. Both are checked while a write
-/// is pending too: a phone that stopped reading (its window is zero) never finishes one.
-async fn write_frames(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: OutboxReceiver,
-    heartbeat: Duration,
-    started: Instant,
-    last_heard: Arc<AtomicU64>,
-    metrics: Arc<Metrics>,
-) {
-    let alive = Alive { heartbeat, started, last_heard };
-    let mut ticker = tokio::time::interval_at(started + heartbeat, heartbeat);
-    loop {
-        tokio::select! {
-            item = rx.frames.recv() => match item {
-                Some(Outgoing::Text(frame)) => {
-                    if !alive.send(&mut sink, Message::Text(frame), &rx).await {
-                        return;
-                    }
-                    metrics.frames_out.inc();
-                }
-                Some(Outgoing::Close(code, reason)) => {
-                    let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-                    alive.send(&mut sink, close, &rx).await;
-                    return;
-                }
-                None => break,
-            },
-            () = rx.hang_up.notified() => break,
-            _ = ticker.tick() => {
-                if !alive.heard_lately() {
-                    tracing::debug!("closing a connection that stopped answering pings");
-                    break;
-                }
-                if !alive.send(&mut sink, Message::Ping(Default::default()), &rx).await {
-                    return;
-                }
-            }
-        }
-    }
-    // A close frame, if the peer still reads; not waited on past the same deadline.
-    let _ = tokio::time::timeout_at(alive.deadline(), sink.close()).await;
-}
-
-/// When the other side was last heard from: it has two heartbeats to say something.
-struct Alive {
-    heartbeat: Duration,
-    started: Instant,
-    last_heard: Arc<AtomicU64>,
-}
-
-impl Alive {
-    /// Two heartbeats after the other side was last heard.
-    fn deadline(&self) -> Instant {
-        self.started + Duration::from_millis(self.last_heard.load(Ordering::Relaxed)) + self.heartbeat * 2
-    }
-
-    fn heard_lately(&self) -> bool {
-        Instant::now() <= self.deadline()
-    }
-
-    /// Writes one frame; `false` if the connection is gone, or the write is still pending when
-    /// the other side has been silent two heartbeats or the outbox hangs up.
-    async fn send(
-        &self,
-        sink: &mut SplitSink<WebSocket, Message>,
-        message: Message,
-        rx: &OutboxReceiver,
-    ) -> bool {
-        let mut send = std::pin::pin!(sink.send(message));
-        loop {
-            tokio::select! {
-                sent = &mut send => return sent.is_ok(),
-                () = rx.hang_up.notified() => return false,
-                // The deadline moves if the peer speaks meanwhile: a slow reader that still
-                // answers pings keeps its connection.
-                () = tokio::time::sleep_until(self.deadline()) => {
-                    if !self.heard_lately() {
-                        tracing::debug!("closing a connection that stopped reading");
-                        return false;
-                    }
-                }
-            }
-        }
-    }
-}
-
 struct Session {
     conn: ConnId,
     ip: IpAddr,
@@ -285,11 +186,7 @@ impl Session {
             }
             match message {
                 Message::Text(text) => self.on_text(text.as_str()).await,
-                Message::Binary(_) => self.reply(ServerMsg::error(
-                    ErrorCode::MalformedFrame,
-                    None,
-                    "Send JSON in text frames, not binary ones.",
-                )),
+                Message::Binary(_) => self.reply(views::binary_frame()),
                 Message::Close(_) => break,
                 Message::Ping(_) | Message::Pong(_) => {}
             }
@@ -308,13 +205,7 @@ impl Session {
                 self.strikes += 1;
                 let wait = not_until.wait_time_from(governor::clock::Clock::now(crate::guards::clock()));
                 if self.strikes == 1 {
-                    let msg = "You are sending messages too fast. Slow down.";
-                    self.reply(ServerMsg::limited(
-                        ErrorCode::RateLimited,
-                        None,
-                        msg,
-                        wait.as_millis() as u64 + 1,
-                    ));
+                    self.reply(views::too_fast(wait));
                 }
                 false
             }
@@ -323,54 +214,46 @@ impl Session {
 
     async fn on_text(&mut self, text: &str) {
         if text.len() > self.state.max_frame_bytes {
-            let max = self.state.max_frame_bytes;
-            let msg = format!("That message is too large: {max} bytes at most.");
-            return self.reply(ServerMsg::error(ErrorCode::FrameTooLarge, None, msg));
+            return self.reply(views::frame_too_large(self.state.max_frame_bytes));
         }
         let msg = match ClientMsg::decode(text) {
             Ok(msg) => msg,
             Err(err) => return self.reply(err.to_server_msg()),
         };
         match msg {
-            ClientMsg::Ping {} => self.reply(ServerMsg::Pong),
+            ClientMsg::Ping {} => self.reply(views::pong()),
             ClientMsg::StartRaffle {} => self.start_raffle(),
             ClientMsg::Join { code, name, join_id } => {
                 if join_id.as_deref().is_some_and(|id| !valid_join_id(id)) {
-                    let msg =
-                        format!("join_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
-                    return self.reply(ServerMsg::error(ErrorCode::MalformedFrame, None, msg));
+                    return self.reply(views::bad_join_id());
                 }
                 // Joins per address are limited (bots filling the raffle); resumes never are.
                 if let Err(wait) = self.state.guards.join(self.ip) {
-                    return self.reply(too_many_joins(wait));
+                    return self.reply(views::too_many_joins(wait));
                 }
                 self.enter(&code, false, |done| RequestKind::Join { name, join_id, done }).await;
             }
             ClientMsg::Resume { code, token, last_seq } => {
                 self.enter(&code, true, |done| RequestKind::Resume { token, last_seq, done }).await;
             }
-            other => self.command(to_command(other)).await,
+            other => {
+                let command = other.into_command().expect("the session answers the rest itself");
+                self.command(command).await
+            }
         }
     }
 
     fn start_raffle(&mut self) {
         if self.raffle.is_some() {
-            return self.reply(already_in_raffle(None));
+            return self.reply(views::already_in_raffle(None));
         }
         if let Err(wait) = self.state.guards.start_raffle(self.ip) {
-            let msg = format!("Too many raffles started from your network. Try again in {}.", human(wait));
-            return self.reply(ServerMsg::limited(
-                ErrorCode::RateLimited,
-                None,
-                msg,
-                wait.as_millis() as u64,
-            ));
+            return self.reply(views::too_many_raffles(wait));
         }
         match self.state.hub.start_raffle(self.conn, self.outbox.clone()) {
             Some((code, handle)) => self.raffle = Some((code, handle)),
             None => {
-                let msg = "This server is running as many raffles as it can. Try again later.";
-                self.reply(ServerMsg::limited(ErrorCode::ServerFull, None, msg, 60_000));
+                self.reply(views::no_room_for_raffles());
             }
         }
     }
@@ -390,7 +273,7 @@ impl Session {
     ) {
         if !resume {
             if let Err(wait) = self.state.guards.may_try_codes(self.ip) {
-                return self.reply(too_many_wrong_codes(wait));
+                return self.reply(views::too_many_wrong_codes(wait));
             }
         }
         let Some((code, handle)) = self.state.hub.find(typed_code) else {
@@ -398,17 +281,12 @@ impl Session {
                 return self.reply(views::resume_refused(typed_code));
             }
             if let Err(wait) = self.state.guards.wrong_code(self.ip) {
-                return self.reply(too_many_wrong_codes(wait));
+                return self.reply(views::too_many_wrong_codes(wait));
             }
-            let msg = if typed_code.trim().is_empty() {
-                "Please type the join code from the big screen.".to_owned()
-            } else {
-                format!("No raffle has the code {}. Check the big screen.", typed_code.trim())
-            };
-            return self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
+            return self.reply(views::unknown_code(typed_code));
         };
         if self.raffle.as_ref().is_some_and(|(current, _)| *current != code) {
-            return self.reply(already_in_raffle(Some(Field::Code)));
+            return self.reply(views::already_in_raffle(Some(Field::Code)));
         }
         let (done, answer) = oneshot::channel();
         let request = Request { conn: self.conn, outbox: self.outbox.clone(), kind: kind(done) };
@@ -420,17 +298,13 @@ impl Session {
             None if self.state.stop.is_cancelled() => {}
             // The raffle closed (ended long ago, or idle) between the look-up and the answer.
             None if resume => self.reply(views::resume_refused(&code)),
-            None => {
-                let msg = format!("The raffle {code} has closed.");
-                self.reply(ServerMsg::error(ErrorCode::UnknownCode, Some(Field::Code), msg));
-            }
+            None => self.reply(views::raffle_closed(&code)),
         }
     }
 
     async fn command(&mut self, command: Command) {
         let Some((_, handle)) = &self.raffle else {
-            let msg = "Join or start a raffle first.";
-            return self.reply(ServerMsg::error(ErrorCode::NotAllowed, None, msg));
+            return self.reply(views::join_first());
         };
         let request =
             Request { conn: self.conn, outbox: self.outbox.clone(), kind: RequestKind::Command(command) };
@@ -446,34 +320,7 @@ impl Session {
     }
 
     fn reply(&self, msg: ServerMsg) {
-        self.outbox.send(Utf8Bytes::from(msg.to_json()));
-    }
-}
-
-/// The raffle command a message asks for. Messages handled by the session itself never get here.
-fn to_command(msg: ClientMsg) -> Command {
-    match msg {
-        ClientMsg::Leave {} => Command::Leave,
-        ClientMsg::Claim { draw } => Command::Claim { draw: DrawNumber(draw) },
-        ClientMsg::AddPrize { name } => Command::AddPrize { name },
-        ClientMsg::RenamePrize { prize, name } => Command::RenamePrize { prize: PrizeId(prize), name },
-        ClientMsg::RemovePrize { prize } => Command::RemovePrize { prize: PrizeId(prize) },
-        ClientMsg::Draw { draw, prize } => {
-            Command::Draw { draw: DrawNumber(draw), prize: prize.map(PrizeId) }
-        }
-        ClientMsg::Redraw { draw } => Command::Redraw { draw: DrawNumber(draw) },
-        ClientMsg::SetJoining { open } => Command::SetJoining { open },
-        ClientMsg::SetRepeatWinners { allowed } => Command::SetRepeatWinners { allowed },
-        ClientMsg::SetClaimSeconds { seconds } => Command::SetClaimSeconds { seconds },
-        ClientMsg::RemovePlayer { player } => Command::RemovePlayer { player: PlayerId(player) },
-        ClientMsg::ReadmitPlayer { player } => Command::ReadmitPlayer { player: PlayerId(player) },
-        ClientMsg::EndRaffle {} => Command::End,
-        ClientMsg::Ping {}
-        | ClientMsg::StartRaffle {}
-        | ClientMsg::Join { .. }
-        | ClientMsg::Resume { .. } => {
-            unreachable!("handled by the session")
-        }
+        self.outbox.send_msg(&msg);
     }
 }
 
@@ -485,30 +332,4 @@ fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
         Some(tungstenite::Error::Protocol(_)) => Some((close_code::POLICY_VIOLATION, "protocol error")),
         _ => None, // the connection is gone: nobody to tell
     }
-}
-
-fn too_many_joins(wait: Duration) -> ServerMsg {
-    let msg = format!("Too many people joined from your network just now. Try again in {}.", human(wait));
-    ServerMsg::limited(ErrorCode::RateLimited, Some(Field::Name), msg, wait.as_millis() as u64 + 1)
-}
-
-fn too_many_wrong_codes(wait: Duration) -> ServerMsg {
-    let msg = format!("Too many wrong codes from your network. Try again in {}.", human(wait));
-    ServerMsg::limited(ErrorCode::RateLimited, Some(Field::Code), msg, wait.as_millis() as u64 + 1)
-}
-
-/// "12 seconds", "3 minutes": a wait as a person reads it.
-fn human(wait: Duration) -> String {
-    match wait.as_secs() + 1 {
-        s if s < 90 => format!("{s} seconds"),
-        s => format!("{} minutes", s.div_ceil(60)),
-    }
-}
-
-fn already_in_raffle(field: Option<Field>) -> ServerMsg {
-    ServerMsg::error(
-        ErrorCode::AlreadyInRaffle,
-        field,
-        "This screen is already in another raffle. Reload the page.",
-    )
 }

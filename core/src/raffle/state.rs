@@ -1,8 +1,9 @@
 //! The raffle's state, changed only by [`State::apply`]: one event at a time, the same way live
 //! and on replay.
 
+use super::fairness::{Hash, Seed};
 use super::name::collision_key;
-use super::{DrawNumber, EventKind, Millis, Token};
+use super::{BeaconValue, DrawNumber, EventKind, Millis, Token, VoidReason};
 use std::collections::HashMap;
 
 /// A player's number within its raffle, given in joining order from 1.
@@ -68,6 +69,17 @@ pub struct Draw {
     pub void: bool,
     pub claim: Claim,
     pub redraw_of: Option<DrawNumber>,
+    /// Who could win, frozen when the draw started, by ascending id.
+    pub entries: Vec<PlayerId>,
+    /// Their hash (`fairness::entries_hash`); `None` in a raffle without a seed.
+    pub entries_hash: Option<Hash>,
+    /// The beacon round the draw waits for; `None` for a draw from the seed alone.
+    pub beacon_round: Option<u64>,
+    /// The round's value, once it came.
+    pub beacon: Option<BeaconValue>,
+    /// Entries no longer in at the reveal, passed over by the pick.
+    pub withdrawn: Vec<PlayerId>,
+    pub void_reason: Option<VoidReason>,
 }
 
 impl Draw {
@@ -79,6 +91,12 @@ impl Draw {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct State {
     pub host_token: Option<Token>,
+    /// The join code: part of every draw's inputs.
+    pub code: String,
+    /// Keys every draw; published once the raffle has ended. `None`: not verifiable.
+    pub seed: Option<Seed>,
+    /// Whether new draws wait for the beacon.
+    pub beacon_on: bool,
     pub players: Vec<Player>,
     /// Collision key -> player index, for players who are in. O(1) joins at 18,000 players.
     pub names: HashMap<String, usize>,
@@ -99,6 +117,9 @@ impl Default for State {
     fn default() -> Self {
         Self {
             host_token: None,
+            code: String::new(),
+            seed: None,
+            beacon_on: false,
             players: Vec::new(),
             names: HashMap::new(),
             tokens: HashMap::new(),
@@ -137,6 +158,16 @@ impl State {
         DrawNumber(self.draws.len() as u32 + 1)
     }
 
+    /// The entries of `draw` who are no longer in.
+    pub fn withdrawn(&self, draw: DrawNumber) -> Vec<PlayerId> {
+        let entries = self.draw(draw).map(|d| d.entries.as_slice()).unwrap_or_default();
+        entries
+            .iter()
+            .copied()
+            .filter(|id| self.player(*id).is_none_or(|p| p.presence != Presence::In))
+            .collect()
+    }
+
     /// The player a join id names, whatever became of them.
     pub fn joined_with(&self, join_id: &str) -> Option<&Player> {
         self.player(*self.join_ids.get(join_id)?)
@@ -173,7 +204,13 @@ impl State {
         assert_eq!(seq, self.last_seq + 1, "events are applied in order, without gaps");
         self.last_seq = seq;
         match kind {
-            EventKind::Started { host_token } => self.host_token = Some(host_token.clone()),
+            EventKind::Started { host_token, code, seed, beacon } => {
+                self.host_token = Some(host_token.clone());
+                self.code = code.clone();
+                self.seed = *seed;
+                self.beacon_on = *beacon;
+            }
+            EventKind::BeaconChanged { on } => self.beacon_on = *on,
             EventKind::PlayerJoined { player, name, token, join_id } => {
                 self.names.insert(collision_key(name), self.players.len());
                 self.tokens.insert(token.clone(), *player);
@@ -208,7 +245,9 @@ impl State {
             EventKind::JoiningChanged { open } => self.joining_open = *open,
             EventKind::RepeatWinnersChanged { allowed } => self.repeat_winners = *allowed,
             EventKind::ClaimSecondsChanged { seconds } => self.claim_seconds = *seconds,
-            EventKind::DrawStarted { draw, prize, reveal_at, redraw_of } => {
+            EventKind::DrawStarted { draw, prize, reveal_at, redraw_of, entries_hash, beacon_round } => {
+                // Frozen now, from the state as it is: the same on replay.
+                let entries = self.eligible(*prize);
                 self.prize_mut(*prize).draws.push(*draw);
                 self.draws.push(Draw {
                     number: *draw,
@@ -220,14 +259,29 @@ impl State {
                     void: false,
                     claim: Claim::Open,
                     redraw_of: *redraw_of,
+                    entries,
+                    entries_hash: *entries_hash,
+                    beacon_round: *beacon_round,
+                    beacon: None,
+                    withdrawn: Vec::new(),
+                    void_reason: None,
                 });
             }
-            EventKind::WinnerDrawn { draw, winner } => {
+            EventKind::WinnerDrawn { draw, winner, beacon } => {
+                let withdrawn = self.withdrawn(*draw);
                 let draw = self.draw_mut(*draw);
                 draw.winner = Some(*winner);
                 draw.revealed_at = Some(at);
+                draw.beacon = beacon.clone();
+                draw.withdrawn = withdrawn;
             }
-            EventKind::DrawVoided { draw } => self.draw_mut(*draw).void = true,
+            EventKind::DrawVoided { draw, reason } => {
+                let withdrawn = self.withdrawn(*draw);
+                let draw = self.draw_mut(*draw);
+                draw.void = true;
+                draw.void_reason = Some(*reason);
+                draw.withdrawn = withdrawn;
+            }
             EventKind::PrizeClaimed { draw, .. } => self.draw_mut(*draw).claim = Claim::Claimed { at },
             EventKind::WinnerSkipped { draw, player } => {
                 let draw = self.draw_mut(*draw);

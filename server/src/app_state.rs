@@ -1,0 +1,35 @@
+//! `AppState`: what every request handler (the WebSocket upgrade, the QR code, `/healthz`) is
+//! given. Its own module, so that handlers import it and not the crate root that imports them.
+
+use crate::guards::Guards;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub hub: Hub,
+    pub guards: Arc<Guards>,
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+    /// Cancelled at shutdown: every session closes with "server restarting".
+    pub stop: CancellationToken,
+    /// Sessions and raffle tasks, waited for at shutdown.
+    pub tasks: TaskTracker,
+    pub public_url: String,
+    pub max_frame_bytes: usize,
+    pub heartbeat: Duration,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

@@ -1,0 +1,264 @@
+//! The room's unit tests: each drives a `Room` by hand (no runtime, no clock, no socket) and
+//! reads its outputs.
+
+use super::*;
+use raffler_core::raffle::DrawNumber;
+
+const T0: Millis = Millis(1_000_000);
+const HOST: ConnId = 1;
+
+fn settings(spin: u64) -> RaffleSettings {
+    RaffleSettings { spin: Millis(spin), ..RaffleSettings::default() }
+}
+
+fn new_room(spin: u64) -> Room {
+    let rng = StdRng::seed_from_u64(7);
+    Room::start(
+        settings(spin),
+        T0,
+        Token::new("host"),
+        HOST,
+        "ABCDEF".into(),
+        "u".into(),
+        Duration::from_secs(3_600),
+        rng,
+    )
+}
+
+/// Writes what the room asks (always successfully) and returns its outputs.
+fn settle(room: &mut Room, now: Millis) -> Vec<Output> {
+    while let Some(op) = room.poll_store(now) {
+        room.handle_stored(now, Ok(()));
+        let _ = op;
+    }
+    std::iter::from_fn(|| room.poll_output()).collect()
+}
+
+fn sends(outputs: &[Output]) -> Vec<(&Audience, &ServerMsg)> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Send { to, msg } => Some((to, msg)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn join(room: &mut Room, conn: ConnId, name: &str, now: Millis) -> Vec<Output> {
+    let request = Request::Join { name: name.into(), join_id: None, token: Token::new(format!("t-{name}")) };
+    room.handle_request(now, conn, request);
+    settle(room, now)
+}
+
+#[test]
+fn the_host_hears_nothing_until_the_raffle_is_on_disk() {
+    let mut room = new_room(0);
+    assert!(room.poll_output().is_none(), "nothing before the write");
+    assert!(matches!(room.poll_store(T0), Some(StoreOp::Append(events)) if events.len() == 1));
+    assert!(room.poll_output().is_none(), "nothing while it is written");
+    room.handle_stored(T0, Ok(()));
+    let out: Vec<Output> = std::iter::from_fn(|| room.poll_output()).collect();
+    let sent = sends(&out);
+    assert!(matches!(sent[0], (Audience::Conn(HOST), ServerMsg::RaffleStarted { .. })));
+    assert!(matches!(sent[1], (Audience::Conn(HOST), ServerMsg::HostSnapshot { .. })));
+    assert!(out.iter().any(|o| matches!(o, Output::Admit { conn: HOST, role: Role::Host })));
+}
+
+#[test]
+fn a_raffle_that_cannot_be_saved_is_never_started() {
+    let mut room = new_room(0);
+    assert!(room.poll_store(T0).is_some());
+    room.handle_stored(T0, Err(StoreError::Full));
+    let out: Vec<Output> = std::iter::from_fn(|| room.poll_output()).collect();
+    assert!(matches!(sends(&out)[0].1, ServerMsg::Error { .. }));
+    assert!(matches!(out.last(), Some(Output::Closed)));
+    assert_eq!(room.poll_timeout(), None);
+}
+
+#[test]
+fn a_join_is_answered_and_the_hosts_hear_of_it_in_a_batch() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    let out = join(&mut room, 10, "Ada", T0);
+    assert!(matches!(sends(&out)[0], (Audience::Conn(10), ServerMsg::Joined { .. })));
+    assert!(out.iter().any(|o| matches!(o, Output::Admit { conn: 10, role: Role::Phone })));
+    assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 10, ok: true })));
+    assert!(!sends(&out).iter().any(|(to, _)| **to == Audience::Hosts), "batched, not at once");
+    let due = room.poll_timeout().expect("a batch is due");
+    assert_eq!(due, T0.plus(fanout::HOST_BATCH));
+    room.handle_timeout(due);
+    let out = settle(&mut room, due);
+    let to_hosts: Vec<_> = sends(&out).into_iter().filter(|(to, _)| **to == Audience::Hosts).collect();
+    assert!(matches!(to_hosts[0].1, ServerMsg::PlayersJoined { total: 1, .. }));
+    assert!(matches!(to_hosts[1].1, ServerMsg::Presence { connected: 1, total: 1 }));
+}
+
+#[test]
+fn a_result_is_one_output_for_everyone_however_many_phones() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    for conn in 10..60 {
+        join(&mut room, conn, &format!("P{conn}"), T0);
+    }
+    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
+    let out = settle(&mut room, T0);
+    let to_everyone: Vec<_> = sends(&out).into_iter().filter(|(to, _)| **to == Audience::Everyone).collect();
+    assert_eq!(to_everyone.len(), 2, "draw started and winner drawn, once each: {to_everyone:?}");
+    assert!(matches!(to_everyone[1].1, ServerMsg::WinnerDrawn { .. }));
+}
+
+#[test]
+fn a_failed_write_takes_everything_back_and_says_so() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    room.handle_request(T0, 10, Request::Join { name: "Ada".into(), join_id: None, token: Token::new("a") });
+    assert!(matches!(room.poll_store(T0), Some(StoreOp::Append(_))));
+    room.handle_stored(T0, Err(StoreError::Full));
+    let out: Vec<Output> = std::iter::from_fn(|| room.poll_output()).collect();
+    assert!(matches!(sends(&out)[0], (Audience::Conn(10), ServerMsg::Error { .. })));
+    assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 10, ok: false })));
+    assert!(matches!(sends(&out).last(), Some((Audience::Hosts, ServerMsg::Error { .. }))));
+    assert_eq!(room.raffle().players_in(), 0, "rebuilt from the log");
+    assert_eq!(room.raffle().last_seq(), room.log().len() as u64);
+}
+
+#[test]
+fn a_resume_behind_staged_events_waits_for_them_to_be_written() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    join(&mut room, 10, "Ada", T0);
+    room.handle_request(T0, 11, Request::Join { name: "Bob".into(), join_id: None, token: Token::new("b") });
+    room.handle_request(T0, 12, Request::Resume { token: Token::new("t-Ada"), last_seq: Some(2) });
+    assert!(room.must_store(), "the resume must see Bob on disk first");
+    let out = settle(&mut room, T0);
+    let to_12: Vec<_> = sends(&out).into_iter().filter(|(to, _)| **to == Audience::Conn(12)).collect();
+    assert!(matches!(to_12[0].1, ServerMsg::Resumed { seq: 3 }), "{to_12:?}");
+}
+
+#[test]
+fn a_player_who_leaves_is_told_on_its_phones_only_and_released() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    join(&mut room, 10, "Ada", T0);
+    room.handle_request(T0, 11, Request::Resume { token: Token::new("t-Ada"), last_seq: None });
+    settle(&mut room, T0);
+    room.handle_request(T0, 10, Request::Command(Command::Leave));
+    let out = settle(&mut room, T0);
+    assert!(matches!(sends(&out)[0], (Audience::Conns(c), ServerMsg::Left { .. }) if *c == vec![10, 11]));
+    assert!(out.iter().any(|o| matches!(o, Output::Release { conn: 10, role: Role::Phone })));
+    assert!(out.iter().any(|o| matches!(o, Output::Release { conn: 11, role: Role::Phone })));
+    assert!(!room.knows(10) && !room.knows(11));
+}
+
+#[test]
+fn a_phone_that_cannot_keep_up_stops_counting_as_connected() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    join(&mut room, 10, "Ada", T0);
+    room.handle_unreachable(T0, 10, Role::Phone);
+    assert!(!room.knows(10));
+    assert_eq!(room.roster.connected(), 0);
+}
+
+#[test]
+fn a_spin_is_revealed_by_the_timer_once_written() {
+    let mut room = new_room(3_000);
+    settle(&mut room, T0);
+    join(&mut room, 10, "Ada", T0);
+    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
+    settle(&mut room, T0);
+    let reveal = T0.plus(Millis(3_000));
+    assert_eq!(room.poll_timeout(), Some(reveal));
+    room.handle_timeout(reveal);
+    assert!(room.poll_output().is_none(), "not announced before written");
+    let out = settle(&mut room, reveal);
+    assert!(sends(&out).iter().any(|(to, msg)| **to == Audience::Everyone
+        && matches!(msg, ServerMsg::WinnerDrawn { winner, .. } if winner.id == 1)));
+}
+
+#[test]
+fn an_idle_raffle_is_ended_then_closed() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    join(&mut room, 10, "Ada", T0);
+    let batch = T0.plus(fanout::HOST_BATCH);
+    room.handle_timeout(batch);
+    settle(&mut room, batch);
+    let close_at = T0.plus(Millis(3_600_000));
+    assert_eq!(room.poll_timeout(), Some(close_at));
+    room.handle_timeout(close_at);
+    assert!(matches!(room.poll_store(close_at), Some(StoreOp::Append(_))), "the end first");
+    room.handle_stored(close_at, Ok(()));
+    assert!(matches!(room.poll_store(close_at), Some(StoreOp::Close)));
+    room.handle_stored(close_at, Ok(()));
+    let out: Vec<Output> = std::iter::from_fn(|| room.poll_output()).collect();
+    assert!(sends(&out)
+        .iter()
+        .any(|(to, msg)| **to == Audience::Everyone && matches!(msg, ServerMsg::Ended { .. })));
+    assert!(matches!(out.last(), Some(Output::Closed)));
+}
+
+#[test]
+fn a_close_that_fails_is_tried_again_a_second_later() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    room.handle_request(T0, HOST, Request::Command(Command::End));
+    settle(&mut room, T0);
+    let close_at = room.poll_timeout().unwrap();
+    room.handle_timeout(close_at);
+    assert!(matches!(room.poll_store(close_at), Some(StoreOp::Close)));
+    room.handle_stored(close_at, Err(StoreError::Full));
+    assert_eq!(room.poll_timeout(), Some(close_at.plus(RETRY_AFTER)));
+}
+
+fn position(out: &[Output], wanted: impl Fn(&Output) -> bool) -> usize {
+    out.iter().position(wanted).expect("the output is there")
+}
+
+/// Found by the simulation: a join asked again while a reveal was overdue told the phone the
+/// result twice (in its snapshot, then in the reveal's broadcast, committed with the join).
+#[test]
+fn regression_a_join_asked_again_while_a_reveal_is_overdue() {
+    let mut room = new_room(1_000);
+    settle(&mut room, T0);
+    let ada = |token: &str| Request::Join {
+        name: "Ada".into(),
+        join_id: Some("a".into()),
+        token: Token::new(token),
+    };
+    room.handle_request(T0, 10, ada("first"));
+    settle(&mut room, T0);
+    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
+    settle(&mut room, T0);
+    let late = T0.plus(Millis(2_000)); // the reveal is due, its timer has not run
+    room.handle_request(late, 11, ada("second"));
+    let out = settle(&mut room, late);
+    let won = |o: &Output| matches!(o, Output::Send { msg: ServerMsg::WinnerDrawn { .. }, .. });
+    let admitted = position(&out, |o| matches!(o, Output::Admit { conn: 11, .. }));
+    assert!(position(&out, won) < admitted, "the broadcast goes out before the phone is in its audience");
+    assert_eq!(out.iter().filter(|o| won(o)).count(), 1);
+    let snapshot = |o: &Output| {
+        matches!(o, Output::Send { to: Audience::Conn(11), msg: ServerMsg::PlayerSnapshot { .. } })
+    };
+    assert!(position(&out, snapshot) < admitted, "the phone learns the result from its snapshot");
+}
+
+/// Found by the simulation: the same join twice in one batch, then a draw, answered the second
+/// with the `seq` of the whole batch, so the draw's broadcast after it looked like a repeat.
+#[test]
+fn regression_the_same_join_twice_in_one_batch() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    let ada = || Request::Join { name: "Ada".into(), join_id: Some("a".into()), token: Token::new("t") };
+    room.handle_request(T0, 10, ada());
+    room.handle_request(T0, 10, ada());
+    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
+    let out = settle(&mut room, T0);
+    let to_10: Vec<u64> = sends(&out)
+        .into_iter()
+        .filter(|(to, _)| matches!(to, Audience::Conn(10) | Audience::Everyone))
+        .filter(|(_, msg)| !matches!(msg, ServerMsg::PlayerSnapshot { .. }))
+        .filter_map(|(_, msg)| msg.seq())
+        .collect();
+    assert!(to_10.windows(2).all(|w| w[0] <= w[1]), "seqs never go back: {to_10:?}");
+}

@@ -20,8 +20,9 @@ fi
 
 # Build tools need no speed of their own: cargo-leptos' release profile (fat LTO, one codegen
 # unit) made its install the longest step of a first run. Lightly optimized, without LTO and in
-# many codegen units it builds in a fraction of the time and still compresses and bundles the
-# site in seconds (README, "Run it").
+# many codegen units no single-threaded LTO link ends it, and it still rebuilds and compresses
+# the site in under a minute. What it saves was not measured on an idle machine (README, "First
+# run": on a loaded one it cost twice the CPU of --debug).
 tool_profile=(env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
   CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_INCREMENTAL=0)
 

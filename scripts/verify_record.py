@@ -82,8 +82,9 @@ def main(path):
             return 1
     print(f"raffle {record['code']}, commitment {record['commitment'][:8].upper()}")
     failed = 0
-    for d in record["draws"]:
-        verdict = check_draw(record, seed, d)
+    for number, d in enumerate(record["draws"], start=1):
+        # Draws are numbered 1, 2, 3... with no gap.
+        verdict = check_draw(record, seed, d) if d["draw"] == number else "MISMATCH draw"
         failed += verdict.startswith("MISMATCH")
         print(f"draw {d['draw']}: {verdict}")
     print(f"{len(record['draws']) - failed} passed, {failed} failed")

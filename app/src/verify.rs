@@ -103,7 +103,15 @@ pub fn check(
     let draws = record
         .draws
         .iter()
-        .map(|d| (d.draw, check_draw(record, d, seed.as_ref(), &verify_signature)))
+        .enumerate()
+        .map(|(i, d)| {
+            // Draws are numbered 1, 2, 3… with no gap: a renumbered draw is caught for sure,
+            // not only when its new number happens to pick someone else.
+            if d.draw as usize != i + 1 {
+                return (d.draw, DrawCheck::Mismatch { field: "draw" });
+            }
+            (d.draw, check_draw(record, d, seed.as_ref(), &verify_signature))
+        })
         .collect();
     RecordCheck::Checked(draws)
 }

@@ -18,6 +18,10 @@
 //! Every change is an [`Event`] with a sequence number one higher than the last, applied by one
 //! function; [`Raffle::replay`] applies the same events to rebuild the same raffle. The random
 //! source is injected, so the same seed and commands give the same winners.
+//!
+//! Size: over 400 lines on purpose: the whole public API of a raffle (getters, `handle_*`,
+//! `poll_*`, the beacon's verbs) sits beside the loop contract above; what is decided lives in
+//! `rules.rs`, what changes in `state.rs`.
 
 pub mod beacon;
 mod command;

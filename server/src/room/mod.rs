@@ -21,6 +21,9 @@
 //! - `fanout.rs`: the queue of outputs and the hosts' coalesced feed.
 //! - `io.rs`: what goes in and out ([`Request`], [`Output`], [`Audience`], [`StoreOp`]).
 //! - `crate::views` builds every message; the room only decides when and to whom.
+//!
+//! Size: a little over 400 lines on purpose: the inputs, the outputs and the loop contract of
+//! the `Room` read best in one place; each concept it wires lives in a sibling file.
 
 mod catch_up;
 mod commit;

@@ -359,6 +359,7 @@ fn InRaffle(phone: Phone) -> impl IntoView {
     };
 
     // Every prize this phone won, newest first: each stays until claimed, drawn again or expired.
+    // Shown above the latest draw's status.
     let wins = move || {
         results
             .with(|r| r.wins.iter().rev().cloned().collect::<Vec<_>>())
@@ -369,8 +370,9 @@ fn InRaffle(phone: Phone) -> impl IntoView {
 
     view! {
         {move || phone.page_error.get().map(|e| view! { <p class="banner-error" role="alert">{e}</p> })}
-        {status}
+        // A prize to claim comes first: it is what this phone must act on.
         {wins}
+        {status}
         {move || results.with(|r| r.missed.clone()).into_iter().map(|prize| view! {
             <p class="missed" role="status">
                 {format!("You missed {prize}: it was drawn again because it was not claimed in time.")}

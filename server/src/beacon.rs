@@ -132,16 +132,9 @@ impl Relays {
             ))
             .into());
         }
-        let signature = hex_bytes(&answer.signature)
+        let signature = fairness::hex_bytes(&answer.signature)
             .ok_or_else(|| beacon::BeaconError::Malformed("the signature is not hex".into()))?;
         let randomness = beacon::verify(&self.source.chain, &Round { round, signature: signature.clone() })?;
         Ok(BeaconValue { round, signature, randomness })
     }
-}
-
-fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
 }

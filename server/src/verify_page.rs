@@ -11,6 +11,7 @@
 //! A code that is not a raffle's counts as a wrong code, as a join does.
 
 use crate::app_state::AppState;
+use crate::qr::too_many_wrong_codes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -77,7 +78,7 @@ pub async fn record(
     Path(code): Path<String>,
 ) -> Response {
     if let Err(wait) = state.guards.may_try_codes(peer.ip()) {
-        return too_many(wait);
+        return too_many_wrong_codes(wait);
     }
     let Some(code) = canonical(&code) else { return no_such_raffle() };
     let events = match state.store.read_events(&code).await {
@@ -90,7 +91,7 @@ pub async fn record(
     };
     if events.is_empty() {
         if let Err(wait) = state.guards.wrong_code(peer.ip()) {
-            return too_many(wait);
+            return too_many_wrong_codes(wait);
         }
         return no_such_raffle();
     }
@@ -104,9 +105,4 @@ pub async fn record(
 fn no_such_raffle() -> Response {
     (StatusCode::NOT_FOUND, "No raffle with that code is kept on this server (it may have been purged).")
         .into_response()
-}
-
-fn too_many(wait: std::time::Duration) -> Response {
-    let retry_after = [(header::RETRY_AFTER, (wait.as_secs() + 1).to_string())];
-    (StatusCode::TOO_MANY_REQUESTS, retry_after, "Too many wrong codes from your network.").into_response()
 }

@@ -12,9 +12,13 @@ fn settings(spin: u64) -> RaffleSettings {
 }
 
 fn new_room(spin: u64) -> Room {
+    room_with(settings(spin))
+}
+
+fn room_with(settings: RaffleSettings) -> Room {
     let rng = StdRng::seed_from_u64(7);
     Room::start(
-        settings(spin),
+        settings,
         T0,
         Token::new("host"),
         HOST,
@@ -265,22 +269,11 @@ fn regression_the_same_join_twice_in_one_batch() {
 
 /// A room whose draws wait for a beacon with a round every 3 s from time 0.
 fn beacon_room() -> Room {
-    let settings = RaffleSettings {
+    room_with(RaffleSettings {
         spin: Millis(1_000),
         beacon: Some(raffler_core::raffle::BeaconClock { genesis_time: 0, period: 3 }),
         ..RaffleSettings::default()
-    };
-    let rng = StdRng::seed_from_u64(7);
-    Room::start(
-        settings,
-        T0,
-        Token::new("host"),
-        HOST,
-        "ABCDEF".into(),
-        "u".into(),
-        Duration::from_secs(3_600),
-        rng,
-    )
+    })
 }
 
 #[test]

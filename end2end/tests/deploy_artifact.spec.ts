@@ -35,6 +35,8 @@ test.beforeAll(async () => {
     RAFFLER_LISTEN: `127.0.0.1:${port}`,
     RAFFLER_PUBLIC_URL: url,
     RAFFLER_SPIN_MS: "1200",
+    // No internet in the tests: draws are seed only (verify_page.spec.ts has a local relay).
+    RAFFLER_BEACON_RELAYS: "off",
     RUST_LOG: "info",
   };
   const child = spawn(path.join(scratch, "opt", "raffler", "raffler"), [], {

@@ -15,8 +15,11 @@ use raffler_core::raffle::beacon::{self, Chain, Round};
 use raffler_core::raffle::{fairness, BeaconClock, BeaconValue};
 use raffler_core::verify::ChainView;
 use serde::Deserialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// Where this server's draws take their public randomness from.
 #[derive(Debug, Clone)]
@@ -52,11 +55,16 @@ const ASK_TIMEOUT: Duration = Duration::from_secs(2);
 /// Between two rounds of asking every relay: a round is usually out within a second of its time.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
 
+/// How often the relays are asked whether they answer at all.
+const PROBE_EVERY: Duration = Duration::from_secs(60);
+
 /// The relays, with one HTTP client for all of them.
 #[derive(Clone)]
 pub struct Relays {
     source: BeaconSource,
     http: reqwest::Client,
+    /// Whether a relay answered the latest probe (true until a probe says otherwise).
+    reachable: Arc<AtomicBool>,
 }
 
 /// A relay's answer for one round (drand's JSON: `round`, `randomness`, `signature`).
@@ -83,7 +91,46 @@ impl Relays {
             .user_agent(concat!("raffler/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("an HTTP client with rustls and no system configuration always builds");
-        Self { source, http }
+        Self { source, http, reachable: Arc::new(AtomicBool::new(true)) }
+    }
+
+    /// Whether a relay answered the latest probe. A raffle started while none does (a venue
+    /// with no internet) starts with the beacon off, and says so, rather than have its first
+    /// draw spin until the beacon's timeout and be void. The host can turn it on later.
+    pub fn is_reachable(&self) -> bool {
+        self.reachable.load(Ordering::Relaxed)
+    }
+
+    /// Probes the relays now and every minute until `stop`.
+    pub async fn watch(self, stop: CancellationToken) {
+        let mut every = tokio::time::interval(PROBE_EVERY);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            let reachable = self.probe().await;
+            if self.reachable.swap(reachable, Ordering::Relaxed) != reachable {
+                match reachable {
+                    true => tracing::info!("a beacon relay answers again: new raffles wait for the beacon"),
+                    false => tracing::warn!(
+                        relays = ?self.source.relays,
+                        "no beacon relay answers: new raffles start with the beacon off (seed only)"
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Whether any relay serves the chain's info.
+    async fn probe(&self) -> bool {
+        for relay in &self.source.relays {
+            let url = format!("{relay}/{}/info", self.source.chain.hash);
+            if self.http.get(url).send().await.is_ok_and(|r| r.status().is_success()) {
+                return true;
+            }
+        }
+        false
     }
 
     pub fn source(&self) -> &BeaconSource {

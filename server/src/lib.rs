@@ -216,6 +216,7 @@ impl Server {
             beacon: settings.beacon.clone().map(beacon::Relays::new),
             beacon_timeout: Duration::from_millis(settings.raffle.beacon_timeout.0),
         };
+        let env_beacon = env.beacon.clone();
         let hub = Hub::new(
             settings.raffle,
             settings.public_url.clone(),
@@ -239,6 +240,9 @@ impl Server {
             beacon_chain: settings.beacon.as_ref().map(beacon::BeaconSource::chain_view),
         };
         tasks.spawn(guards::prune_every_minute(state.guards.clone(), stop.clone()));
+        if let Some(relays) = env_beacon {
+            tasks.spawn(relays.watch(stop.clone()));
+        }
         let app = router(state);
         let signal = stop.clone();
         tokio::spawn(async move {

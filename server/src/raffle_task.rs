@@ -101,7 +101,12 @@ pub type OnClose = Box<dyn FnOnce() + Send>;
 
 /// Starts a new raffle. Its host hears `raffle_started` once the raffle is on disk.
 pub fn spawn(start: Start, env: TaskEnv, on_close: OnClose) -> RaffleHandle {
-    let Start { code, join_url, settings, host_token, host_conn, host } = start;
+    let Start { code, join_url, mut settings, host_token, host_conn, host } = start;
+    if env.beacon.as_ref().is_some_and(|relays| !relays.is_reachable()) {
+        // Its draws say "seed only" from the start; a first draw would only be void.
+        tracing::warn!(code, "no beacon relay answers: this raffle starts with the beacon off");
+        settings.beacon = None;
+    }
     let rng = StdRng::from_os_rng();
     let room = Room::start(settings, now(), host_token, host_conn, code, join_url, env.idle, rng);
     launch(room, env, on_close, Some((host_conn, host)))

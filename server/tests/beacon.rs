@@ -261,3 +261,22 @@ async fn a_code_that_is_no_raffle_gets_a_clear_404() {
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
+
+#[tokio::test]
+async fn a_raffle_started_while_no_relay_answers_draws_seed_only_at_once() {
+    let stub = Stub::signed(15, 1);
+    // Nothing listens on port 9 here: the relays' probe fails at once.
+    let settings = settings_with(&stub, vec!["http://127.0.0.1:9".into()], Duration::from_secs(10));
+    let server = TestServer::start_custom(settings).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (mut host, code, _) = server.host().await;
+    server.player(&code, "Ada").await;
+    host.wait_for_players(1).await;
+    let started = std::time::Instant::now();
+    let (round, outcome) = draw(&mut host, ClientMsg::Draw { draw: 1, prize: None }).await;
+    assert_eq!(round, None, "seed only, said in draw_started");
+    assert!(
+        outcome.is_ok() && started.elapsed() < Duration::from_secs(3),
+        "no wait for a beacon that cannot come"
+    );
+}

@@ -53,7 +53,7 @@ pub enum Rejected {
     Removed,
     #[error("This draw is waiting for the public beacon: end the raffle once its winner is revealed.")]
     WaitingForBeacon,
-    #[error("This server has no beacon to draw with: its draws use the seed alone.")]
+    #[error("No beacon for this raffle: the server has none, or no beacon relay answered when the raffle started (no internet?). Its draws use the seed alone.")]
     NoBeacon,
     #[error("That player is not removed.")]
     NotRemoved,

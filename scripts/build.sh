@@ -22,7 +22,7 @@ up_to_date() {
   [ -n "$wasm" ] && [ -f "$target/site/pkg/raffler.$wasm.wasm.br" ] || return 1
   [ -f "$target/site/verifier/verifier_bg.wasm" ] || return 1
   # public/verifier/ is built here (by build_verifier.sh), not a source.
-  [ -z "$(find app core frontend server verifier style public Cargo.toml Cargo.lock \
+  [ -z "$(find app core frontend server verifier style public Cargo.toml Cargo.lock scripts/build_verifier.sh \
     -path public/verifier -prune -o -newer "$stamp" -print -quit)" ]
 }
 

@@ -45,12 +45,22 @@ def check_draw(record, seed, d):
     ehash = entries_hash(d["entries"])
     if d.get("entries_hash") != ehash:
         return "MISMATCH entries_hash"
+    # A tab or a line break in a name could merge or split entries under the same hash.
+    if any(any(ord(c) < 32 or 127 <= ord(c) < 160 for c in e["name"]) for e in d["entries"]):
+        return "MISMATCH entries"
     if d["outcome"] == "spinning":
         return "pending (still spinning)"
     if d["outcome"] == "beacon_late":
+        if d.get("winner") is not None or d.get("beacon_round") is None:
+            return "MISMATCH outcome"
         return "void: the beacon round did not come in time"
     randomness = None
     if d.get("beacon_round") is not None:
+        # The round must have been still to come when the draw started.
+        chain = record.get("beacon_chain") or {}
+        due = chain.get("genesis_time", 0) + (d["beacon_round"] - 1) * chain.get("period", 0)
+        if not chain or d.get("started_at") is None or due <= d["started_at"] // 1000:
+            return "MISMATCH beacon_round"
         sig = bytes.fromhex(d["beacon_signature"])
         randomness = hashlib.sha256(sig).hexdigest()
         if randomness != d.get("beacon_randomness"):
@@ -82,9 +92,17 @@ def main(path):
             return 1
     print(f"raffle {record['code']}, commitment {record['commitment'][:8].upper()}")
     failed = 0
+    last_round = 0
     for number, d in enumerate(record["draws"], start=1):
-        # Draws are numbered 1, 2, 3... with no gap.
-        verdict = check_draw(record, seed, d) if d["draw"] == number else "MISMATCH draw"
+        # Draws are numbered 1, 2, 3... with no gap; each waits for a later round than the last.
+        round_ = d.get("beacon_round")
+        if d["draw"] != number:
+            verdict = "MISMATCH draw"
+        elif round_ is not None and round_ <= last_round:
+            verdict = "MISMATCH beacon_round"
+        else:
+            verdict = check_draw(record, seed, d)
+        last_round = round_ if round_ is not None else last_round
         failed += verdict.startswith("MISMATCH")
         print(f"draw {d['draw']}: {verdict}")
     print(f"{len(record['draws']) - failed} passed, {failed} failed")

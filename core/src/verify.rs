@@ -38,6 +38,10 @@ pub struct DrawRecord {
     pub draw: u32,
     pub prize: Option<String>,
     pub redraw_of: Option<u32>,
+    /// When the draw started (its entries frozen), in milliseconds since the Unix epoch: its
+    /// beacon round must not have been out yet. Absent in records from before it was kept.
+    #[serde(default)]
+    pub started_at: Option<u64>,
     /// Who could win, frozen when the draw started, by ascending id.
     pub entries: Vec<PlayerView>,
     pub entries_hash: Option<String>,
@@ -100,6 +104,7 @@ pub fn check(
         Some(_) => return RecordCheck::SeedMismatch,
         None => None,
     };
+    let mut last_round = 0;
     let draws = record
         .draws
         .iter()
@@ -109,6 +114,13 @@ pub fn check(
             // not only when its new number happens to pick someone else.
             if d.draw as usize != i + 1 {
                 return (d.draw, DrawCheck::Mismatch { field: "draw" });
+            }
+            // Each draw waits for a later round than the one before: none is used twice.
+            if let Some(round) = d.beacon_round {
+                if round <= last_round {
+                    return (d.draw, DrawCheck::Mismatch { field: "beacon_round" });
+                }
+                last_round = round;
             }
             (d.draw, check_draw(record, d, seed.as_ref(), &verify_signature))
         })
@@ -126,7 +138,11 @@ fn check_draw(
     if d.entries_hash.as_deref() != Some(to_hex(&entries_hash).as_str()) {
         return DrawCheck::Mismatch { field: "entries_hash" };
     }
-    if !d.entries.windows(2).all(|w| w[0].id < w[1].id) {
+    // Names as the server keeps them have no control characters: a tab or a line break in one
+    // could merge or split entries under the same hash.
+    if !d.entries.windows(2).all(|w| w[0].id < w[1].id)
+        || d.entries.iter().any(|e| e.name.chars().any(char::is_control))
+    {
         return DrawCheck::Mismatch { field: "entries" };
     }
     if d.outcome == Outcome::Spinning {
@@ -142,6 +158,17 @@ fn check_draw(
     let randomness = match (d.beacon_round, &d.beacon_signature, &d.beacon_randomness) {
         (None, None, None) => None,
         (Some(round), Some(signature), Some(randomness)) => {
+            // The round must have been still to come when the entries were frozen.
+            let still_to_come = match (&record.beacon_chain, d.started_at) {
+                (Some(chain), Some(started_at)) => {
+                    chain.genesis_time.saturating_add(round.saturating_sub(1).saturating_mul(chain.period))
+                        > started_at / 1_000
+                }
+                _ => false,
+            };
+            if !still_to_come {
+                return DrawCheck::Mismatch { field: "beacon_round" };
+            }
             let Some(signature) = hex_bytes(signature) else {
                 return DrawCheck::Mismatch { field: "beacon_signature" };
             };
@@ -187,6 +214,7 @@ pub fn record(raffle: &Raffle, code: &str, chain: Option<ChainView>) -> VerifyRe
             draw: d.number.0,
             prize: raffle.prize(d.prize).and_then(|p| p.name.clone()),
             redraw_of: d.redraw_of.map(|r| r.0),
+            started_at: Some(d.started_at.0),
             entries: d.entries.iter().copied().map(view).collect(),
             entries_hash: d.entries_hash.map(|h| to_hex(&h)),
             beacon_round: d.beacon_round,

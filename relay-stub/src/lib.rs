@@ -53,6 +53,8 @@ struct Misbehaviour {
     forged: HashSet<u64>,
     /// Never served.
     withheld: HashSet<u64>,
+    /// Every round asked for, served or not.
+    asked: HashSet<u64>,
 }
 
 impl Stub {
@@ -84,6 +86,16 @@ impl Stub {
     /// From now on, `round` is served with another round's (genuine) signature.
     pub fn forge(&self, round: u64) {
         self.misbehaviour.lock().unwrap().forged.insert(round);
+    }
+
+    /// Whether anyone asked this relay for `round`.
+    pub fn was_asked(&self, round: u64) -> bool {
+        self.misbehaviour.lock().unwrap().asked.contains(&round)
+    }
+
+    /// From now on, `round` is served again (after [`Stub::withhold`]).
+    pub fn release(&self, round: u64) {
+        self.misbehaviour.lock().unwrap().withheld.remove(&round);
     }
 
     /// From now on, `round` is never served.
@@ -151,7 +163,8 @@ async fn public(State(stub): State<Arc<Stub>>, Path((hash, round)): Path<(String
     }
     let due = stub.chain.genesis_time + round.saturating_sub(1) * stub.chain.period;
     let (forged, withheld) = {
-        let m = stub.misbehaviour.lock().unwrap();
+        let mut m = stub.misbehaviour.lock().unwrap();
+        m.asked.insert(round);
         (m.forged.contains(&round), m.withheld.contains(&round))
     };
     if round == 0 || now_secs() < due || withheld {

@@ -26,6 +26,8 @@ use tokio_util::sync::CancellationToken;
 pub struct BeaconSource {
     pub chain: Chain,
     /// Base URLs, without a trailing slash; a round is at `<relay>/<chain hash>/public/<round>`.
+    /// None: the beacon is off (new draws are seed only); the chain still names the one that
+    /// earlier draws used, so that their records keep verifying.
     pub relays: Vec<String>,
 }
 
@@ -34,9 +36,15 @@ pub const PUBLIC_RELAYS: [&str; 3] =
     ["https://api.drand.sh", "https://api2.drand.sh", "https://drand.cloudflare.com"];
 
 impl BeaconSource {
-    /// The clock a raffle names rounds by.
-    pub fn clock(&self) -> BeaconClock {
-        BeaconClock { genesis_time: self.chain.genesis_time, period: self.chain.period }
+    /// The clock a raffle names rounds by; `None` when the beacon is off.
+    pub fn clock(&self) -> Option<BeaconClock> {
+        self.is_on()
+            .then_some(BeaconClock { genesis_time: self.chain.genesis_time, period: self.chain.period })
+    }
+
+    /// Whether draws fetch rounds at all.
+    pub fn is_on(&self) -> bool {
+        !self.relays.is_empty()
     }
 
     /// The chain as a verify record names it.
@@ -55,6 +63,8 @@ const ASK_TIMEOUT: Duration = Duration::from_secs(2);
 /// Between two rounds of asking every relay: a round is usually out within a second of its time.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
 
+/// The most bytes read of a relay's answer for one round.
+const MAX_ROUND_BYTES: usize = 4_096;
 /// How often the relays are asked whether they answer at all.
 const PROBE_EVERY: Duration = Duration::from_secs(60);
 
@@ -169,7 +179,17 @@ impl Relays {
             // drand relays answer 425 (too early) or 404 for a round not yet out.
             return Err(AskError::NotYet(response.status().as_u16()));
         }
-        let body = response.bytes().await?;
+        // A round is about 200 bytes of JSON: a relay that sends more is not read further.
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_ROUND_BYTES {
+                return Err(
+                    beacon::BeaconError::Malformed("the answer is too long for a round".into()).into()
+                );
+            }
+        }
         let answer: RelayRound = serde_json::from_slice(&body)
             .map_err(|e| beacon::BeaconError::Malformed(format!("not a drand round: {e}")))?;
         if answer.round != round {

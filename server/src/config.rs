@@ -145,11 +145,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// The beacon draws use, or `None` when turned off; an error names the setting that is wrong.
+    /// The beacon draws use (no relays when turned off: the chain still names the one earlier
+    /// draws used, for their verify records); an error names the setting that is wrong.
     pub fn beacon(&self) -> anyhow::Result<Option<BeaconSource>> {
         let relays: Vec<String> = match self.beacon_relays.as_deref().map(str::trim) {
             None => PUBLIC_RELAYS.iter().map(|r| (*r).to_owned()).collect(),
-            Some("" | "off") => return Ok(None),
+            Some("" | "off") => Vec::new(),
             Some(list) => list.split(',').map(|r| r.trim().trim_end_matches('/').to_owned()).collect(),
         };
         if let Some(bad) = relays.iter().find(|r| !(r.starts_with("https://") || r.starts_with("http://"))) {

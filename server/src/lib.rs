@@ -92,7 +92,8 @@ pub struct Settings {
     pub idle: Duration,
     /// Closed raffles are deleted from the database this long after they closed.
     pub retention: Duration,
-    /// Where draws take their public randomness from; `None`: every draw is "seed only".
+    /// Where draws take their public randomness from; `None` or no relays: every draw is
+    /// "seed only".
     /// It sets `raffle.beacon` (the clock rounds are named by) when the server starts.
     pub beacon: Option<beacon::BeaconSource>,
 }
@@ -114,6 +115,7 @@ impl Settings {
                 // Set from `beacon` below, when the server starts.
                 beacon: None,
                 beacon_timeout: raffle::Millis(config.beacon_timeout_secs.saturating_mul(1_000)),
+                start_without_beacon: false,
             },
             max_frame_bytes: config.max_frame_bytes,
             heartbeat: std::time::Duration::from_secs(config.heartbeat_secs),
@@ -169,7 +171,7 @@ impl Server {
 
     /// The relays draws fetch the beacon from; `None` when it is off.
     pub fn beacon_relays(&self) -> Option<&[String]> {
-        self.settings.beacon.as_ref().map(|b| b.relays.as_slice())
+        self.settings.beacon.as_ref().filter(|b| b.is_on()).map(|b| b.relays.as_slice())
     }
 
     /// How many open raffles the database held.
@@ -186,7 +188,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let Server { mut settings, opened, metrics } = self;
         // One source for the beacon: the rounds a draw names follow the chain it is fetched from.
-        settings.raffle.beacon = settings.beacon.as_ref().map(beacon::BeaconSource::clock);
+        settings.raffle.beacon = settings.beacon.as_ref().and_then(beacon::BeaconSource::clock);
         clock::now(); // anchors the raffles' clock as they load
         let limits = &settings.limits;
         let open_files = connections::open_files()?.soft;
@@ -213,7 +215,7 @@ impl Server {
             stop: stop.clone(),
             tasks: tasks.clone(),
             idle: settings.idle,
-            beacon: settings.beacon.clone().map(beacon::Relays::new),
+            beacon: settings.beacon.clone().filter(beacon::BeaconSource::is_on).map(beacon::Relays::new),
             beacon_timeout: Duration::from_millis(settings.raffle.beacon_timeout.0),
         };
         let env_beacon = env.beacon.clone();

@@ -105,7 +105,7 @@ pub fn spawn(start: Start, env: TaskEnv, on_close: OnClose) -> RaffleHandle {
     if env.beacon.as_ref().is_some_and(|relays| !relays.is_reachable()) {
         // Its draws say "seed only" from the start; a first draw would only be void.
         tracing::warn!(code, "no beacon relay answers: this raffle starts with the beacon off");
-        settings.beacon = None;
+        settings.start_without_beacon = true;
     }
     let rng = StdRng::from_os_rng();
     let room = Room::start(settings, now(), host_token, host_conn, code, join_url, env.idle, rng);
@@ -165,7 +165,8 @@ impl Links {
 
 struct RaffleTask {
     room: Room,
-    /// The beacon round a fetch is under way for.
+    /// The beacon round a fetch is under way for, or was given up on (never asked for again:
+    /// the room's deadline voids its draw).
     fetching: Option<u64>,
     /// Where fetches hand back their round: `(round, value or None when given up)`.
     beacon_tx: mpsc::Sender<(u64, Option<BeaconValue>)>,
@@ -208,8 +209,9 @@ impl RaffleTask {
                     self.perform();
                 }
                 Some((round, value)) = beacon_rx.recv() => {
-                    self.fetching = None;
-                    if let Some(value) = value {
+                    // A late answer for a draw already voided leaves the current fetch alone.
+                    if let Some(value) = value.filter(|_| self.fetching == Some(round)) {
+                        self.fetching = None;
                         tracing::info!(code = self.room.code(), round, "beacon round checked: revealing");
                         self.room.handle_beacon(now(), value);
                         self.store().await;

@@ -9,11 +9,13 @@ use raffler_core::verify::{check, ChainView, DrawCheck, Outcome, RecordCheck, Ve
 use serde::Serialize;
 use wasm_bindgen::prelude::wasm_bindgen;
 
+const BEACON_LATE: &str = "the beacon round did not come in time";
+
 /// What the page shows of a record.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Verdict {
-    /// `verified` (every draw recomputed), `pending` (the seed is not out yet, or a draw
-    /// spins), `mismatch` (some draw does not add up), `seed_mismatch`, `not_verifiable`, or
+    /// `verified` (every draw recomputed), `other_chain` (recomputed, but the beacon chain
+    /// named is not drand quicknet), `pending` (the seed is not out yet, or a draw spins), `mismatch` (some draw does not add up), `seed_mismatch`, `not_verifiable`, or
     /// `unreadable` (not a Raffler record).
     pub status: &'static str,
     /// Why, in words, for the page to show.
@@ -64,7 +66,9 @@ pub fn verdict(json: &str) -> Verdict {
         RecordCheck::Checked(draws) => draws,
     };
     let draws: Vec<DrawVerdict> = draws.into_iter().map(|(draw, c)| draw_verdict(draw, c)).collect();
-    let (status, message) = if let Some(bad) = draws.iter().find(|d| d.status == "mismatch") {
+    let beacon_draws = record.draws.iter().any(|d| d.beacon_round.is_some());
+    let late = draws.iter().filter(|d| d.detail.as_deref() == Some(BEACON_LATE)).count();
+    let (status, mut message) = if let Some(bad) = draws.iter().find(|d| d.status == "mismatch") {
         let field = bad.detail.as_deref().unwrap_or("?");
         ("mismatch", format!("Draw {} does not match: {field}.", bad.draw))
     } else if draws.iter().any(|d| d.status == "pending") {
@@ -72,9 +76,26 @@ pub fn verdict(json: &str) -> Verdict {
             "pending",
             "Not all draws can be checked yet: the seed is published when the raffle has ended.".into(),
         )
+    } else if beacon_draws && !quicknet {
+        // The record names the chain whose key checks its signatures: a chain other than
+        // quicknet is only as good as whoever holds its key (a test relay, or the server).
+        (
+            "other_chain",
+            format!(
+                "All {} draws recomputed, with a beacon chain that is not drand quicknet: its signatures are only as good as whoever holds its key.",
+                draws.len()
+            ),
+        )
     } else {
         ("verified", format!("All {} draws recomputed: the same winners.", draws.len()))
     };
+    if late > 0 && status != "mismatch" {
+        // Whoever holds the seed knows a round's winner once the round is out: a draw made void
+        // by a beacon that did not come is where an operator could have drawn again.
+        message.push_str(&format!(
+            " {late} draw(s) void because the beacon round did not come in time: each is a point where the operator could have drawn again."
+        ));
+    }
     Verdict { status, message, draws, quicknet, fingerprint }
 }
 

@@ -15,6 +15,9 @@ const LABELS = {
   pending: "… Not checkable yet",
 };
 
+// A draw recomputed with a chain other than quicknet: ticked, and said.
+const OTHER_CHAIN = "✓ Recomputed, with a beacon chain that is not drand quicknet";
+
 function el(tag, text, className) {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
@@ -67,7 +70,8 @@ function render(text) {
     const item = el("li", undefined, `draw ${check.status}`);
     const title = draw.prize ? `Draw ${draw.draw}: ${draw.prize}` : `Draw ${draw.draw}`;
     item.append(el("h3", draw.redraw_of ? `${title} (redraw of draw ${draw.redraw_of})` : title));
-    const status = LABELS[check.status] ?? check.status;
+    let status = LABELS[check.status] ?? check.status;
+    if (check.status === "verified" && !verdict.quicknet) status = OTHER_CHAIN;
     item.append(el("p", check.detail ? `${status}: ${check.detail}` : status, "status"));
     const facts = el("dl");
     term(facts, "Winner", draw.winner ? `${draw.winner.name} (#${draw.winner.id})` : "none");

@@ -29,11 +29,12 @@ pub fn commitment(seed: &Seed) -> Hash {
     Sha256::digest(seed).into()
 }
 
-/// The commitment as people compare it between the big screen and their phone: its first four
-/// bytes, `3F9A-12C4`.
+/// The commitment as people compare it between the big screen and their phone: its first eight
+/// bytes, `3F9A-12C4-0B7E-55D1`. Sixty-four bits, so that no operator can prepare a second seed
+/// with the same fingerprint (32 bits would take a GPU under a second).
 pub fn fingerprint(commitment: &Hash) -> String {
-    let hex = to_hex(&commitment[..4]).to_uppercase();
-    format!("{}-{}", &hex[..4], &hex[4..])
+    let hex = to_hex(&commitment[..8]).to_uppercase();
+    format!("{}-{}-{}-{}", &hex[..4], &hex[4..8], &hex[8..12], &hex[12..])
 }
 
 /// The entries hash of a draw: `entries` in ascending id order, as (id, name).
@@ -87,7 +88,8 @@ pub fn pick(seed: &Seed, inputs: &DrawInputs<'_>, still_in: &[bool]) -> Option<u
 
 /// Bytes from hex of any even length (a beacon's signature); `None` if it is not hex.
 pub fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+    // Hex digits only: `from_str_radix` would take a leading `+`, which Python's check refuses.
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
@@ -131,7 +133,7 @@ mod tests {
             to_hex(&commitment(&seed)),
             "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
         );
-        assert_eq!(fingerprint(&commitment(&seed)), "630D-CD29");
+        assert_eq!(fingerprint(&commitment(&seed)), "630D-CD29-66C4-3366");
         let entries = entries_hash([(1, "Ada Lovelace"), (2, "Grace Hopper"), (4, "Katherine Johnson")]);
         let randomness: Hash =
             from_hex("fe290beca10872ef2fb164d2aa4442de4566183ec51c56ff3cd603d930e54fdd").unwrap();

@@ -67,6 +67,9 @@ pub struct RaffleSettings {
     pub beacon: Option<BeaconClock>,
     /// How long after its round's time a draw waits for the beacon before it is void.
     pub beacon_timeout: Millis,
+    /// New raffles start with the beacon off although the server has one (no relay answered):
+    /// the host can still turn it on.
+    pub start_without_beacon: bool,
 }
 
 /// When the beacon's rounds come out: all a draw needs to name a round still to come.
@@ -113,6 +116,7 @@ impl Default for RaffleSettings {
             max_prizes: MAX_PRIZES,
             beacon: None,
             beacon_timeout: BEACON_TIMEOUT,
+            start_without_beacon: false,
         }
     }
 }
@@ -150,7 +154,7 @@ impl Raffle {
             host_token,
             code: code.to_owned(),
             seed: Some(seed),
-            beacon: settings.beacon.is_some(),
+            beacon: settings.beacon.is_some() && !settings.start_without_beacon,
         };
         let mut events = raffle.commit(now, vec![started]);
         (raffle, events.remove(0))
@@ -186,7 +190,7 @@ impl Raffle {
     pub fn poll_timeout(&self) -> Option<Millis> {
         let reveal = self.state.spinning().map(|d| match d.beacon_round {
             // Woken to give up on a beacon that did not come; `wants_beacon` says when to fetch it.
-            Some(round) => self.beacon_deadline(round),
+            Some(round) => self.beacon_deadline(round, d.reveal_at),
             None => d.reveal_at,
         });
         let expiry = if self.state.ended {
@@ -202,7 +206,7 @@ impl Raffle {
     pub fn handle_timeout(&mut self, now: Millis) -> Vec<Event> {
         let mut events = match self.state.spinning() {
             Some(draw) => match draw.beacon_round {
-                Some(round) if now >= self.beacon_deadline(round) => {
+                Some(round) if now >= self.beacon_deadline(round, draw.reveal_at) => {
                     let kind = EventKind::DrawVoided { draw: draw.number, reason: VoidReason::BeaconLate };
                     self.commit(now, vec![kind])
                 }
@@ -241,9 +245,11 @@ impl Raffle {
         }
     }
 
-    fn beacon_deadline(&self, round: u64) -> Millis {
+    /// The timeout runs from when the round is asked for: its time, or the spin's end if later
+    /// (a long spin must not void a round that came on time).
+    fn beacon_deadline(&self, round: u64, reveal_at: Millis) -> Millis {
         let due = self.settings.beacon.map_or(Millis(0), |clock| clock.time_of(round));
-        due.plus(self.settings.beacon_timeout)
+        due.max(reveal_at).plus(self.settings.beacon_timeout)
     }
 
     /// Picks the spinning draw's winner now, whatever its reveal time.

@@ -155,3 +155,27 @@ fn a_record_for_the_python_check() {
     let rec = record(&evening(7, true), CODE, Some(chain()));
     std::fs::write(path, serde_json::to_string_pretty(&rec).unwrap()).unwrap();
 }
+
+#[test]
+fn a_round_already_out_at_the_start_a_reused_round_or_a_name_with_a_line_break_is_refused() {
+    let honest = record(&evening(7, true), CODE, Some(chain()));
+    let field_of = |rec: &VerifyRecord, draw: usize| match check(rec, genuine) {
+        RecordCheck::Checked(draws) => draws[draw].1.clone(),
+        other => panic!("{other:?}"),
+    };
+    // The draw says it started after its round was out: that round's value was known.
+    let mut late = honest.clone();
+    let round = late.draws[0].beacon_round.unwrap();
+    late.draws[0].started_at = Some((chain().genesis_time + (round - 1) * chain().period) * 1_000);
+    assert_eq!(field_of(&late, 0), DrawCheck::Mismatch { field: "beacon_round" });
+    // A second draw waiting for the same round as the first.
+    let mut reused = honest.clone();
+    reused.draws[1].beacon_round = reused.draws[0].beacon_round;
+    assert_eq!(field_of(&reused, 1), DrawCheck::Mismatch { field: "beacon_round" });
+    // Two entries merged into one under the same hash, with a line break and a tab.
+    let mut merged = honest.clone();
+    let d = &mut merged.draws[2];
+    let (a, b) = (d.entries[0].clone(), d.entries.remove(1));
+    d.entries[0].name = format!("{}\n{}\t{}", a.name, b.id, b.name);
+    assert_eq!(field_of(&merged, 2), DrawCheck::Mismatch { field: "entries" });
+}

@@ -47,6 +47,8 @@ function render(text) {
   }
   const inputs = $("inputs");
   inputs.replaceChildren();
+  // The record's own code: a checked file may be another raffle's than this page's.
+  term(inputs, "Raffle", String(record.code));
   term(inputs, "Fingerprint (shown on the big screen and the phones)", verdict.fingerprint ?? "none");
   term(inputs, "Commitment (SHA-256 of the seed, published at the start)", record.commitment ?? "none");
   term(inputs, "Seed", record.seed ?? "published when the raffle has ended");

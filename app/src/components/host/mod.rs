@@ -4,11 +4,13 @@
 
 mod claims;
 mod controls;
+mod draw;
 mod history;
 mod prizes;
-mod stage;
 
-use super::{hydrated, LinkNotice};
+pub(crate) use draw::{reel_names, Reel};
+
+use super::{countdown, hydrated, LinkNotice};
 use crate::browser;
 use crate::protocol::{Board, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
 use crate::ws_client::{self, LinkState, Socket};
@@ -49,7 +51,7 @@ pub(super) struct Errors {
 
 /// The server answers a closed raffle and a foreign browser alike (so that codes cannot be
 /// probed), and so does this page.
-const CANNOT_HOST: &str =
+pub(crate) const CANNOT_HOST: &str =
     "This raffle has closed, or this browser is not its host. Start a new one from the home page.";
 
 impl Host {
@@ -104,7 +106,7 @@ impl Host {
     fn seconds_left(&self, draw: u32, now: f64) -> Option<u64> {
         let deadline =
             self.claim_deadlines.with(|all| all.iter().find(|(d, _)| *d == draw).map(|(_, at)| *at))?;
-        Some(((deadline - now) / 1_000.0).ceil().max(0.0) as u64)
+        Some(countdown::seconds_left(deadline, now))
     }
 
     fn give_up(&self, why: &str) {
@@ -114,7 +116,8 @@ impl Host {
 
     fn set_board(&self, board: Board) {
         let now = browser::now_ms();
-        let deadlines = board.draws.iter().filter_map(|d| Some((d.draw, now + d.claim_ms_left? as f64)));
+        let deadlines =
+            board.draws.iter().filter_map(|d| Some((d.draw, countdown::deadline(now, d.claim_ms_left?))));
         self.claim_deadlines.set(deadlines.collect());
         if board.draws.last().is_some_and(|d| d.winner.is_some()) {
             self.errors.draw.set(None);
@@ -148,13 +151,13 @@ pub fn HostPage() -> impl IntoView {
         // On every (re)connection: resume with the token this browser holds, or start a raffle.
         let hello = move || match host.code.get_untracked() {
             None => Some(ClientMsg::StartRaffle {}),
-            Some(code) => match browser::load(&browser::token_key("host", &code)) {
-                Some(token) => Some(ClientMsg::Resume { code, token, last_seq: None }),
-                None => {
+            Some(code) => {
+                let resume = host_resume(&code);
+                if resume.is_none() {
                     host.give_up(CANNOT_HOST);
-                    None
                 }
-            },
+                resume
+            }
         };
         let socket =
             ws_client::open(hello, move |msg| host.on_message(msg), move |state| set_link.set(state));
@@ -174,8 +177,17 @@ pub fn HostPage() -> impl IntoView {
     }
 }
 
+/// What a host screen (the controls or the stage) says on every (re)connection: resume with the
+/// host token this browser holds for `code`. `None`: it holds none, so it is not this raffle's
+/// host. The token stays in localStorage: a second window of the same browser finds it there,
+/// and no URL ever carries it.
+pub(crate) fn host_resume(code: &str) -> Option<ClientMsg> {
+    let token = browser::load(&browser::token_key("host", code))?;
+    Some(ClientMsg::Resume { code: code.to_owned(), token, last_seq: None })
+}
+
 /// The address a person types: no scheme, and no code (the code is shown on its own).
-fn typed_join_url(join_url: &str) -> String {
+pub(crate) fn typed_join_url(join_url: &str) -> String {
     let url = join_url.rsplit_once('/').map_or(join_url, |(base, _code)| base);
     url.split_once("://").map_or(url, |(_, rest)| rest).to_owned()
 }
@@ -206,12 +218,19 @@ fn RaffleView(host: Host) -> impl IntoView {
                     {move || host.board.with(|b| b.fingerprint.clone()).map(|fp| view! {
                         <p class="fingerprint">"Fingerprint "<strong>{fp}</strong></p>
                     })}
+                    // The show for the projector, in a window of its own: the same browser, so
+                    // it finds the host token in localStorage; the link carries only the code.
+                    <a class="button open-stage" target="_blank"
+                        href=move || format!("/host/{}/stage", host.board.with(|b| b.code.clone()))>
+                        "Open the stage"
+                    </a>
+                    <p class="hint">"For the projector: Space draws, F goes full screen."</p>
                 }.into_any()
             } else {
                 view! { <p class="starting">"Starting a raffle…"</p> }.into_any()
             }}
         </aside>
-        <stage::Stage host/>
+        <draw::DrawPanel host/>
         <claims::OpenClaims host/>
         <section class="players" aria-labelledby="players-heading">
             <h2 id="players-heading">

@@ -1,5 +1,5 @@
-//! The middle of the big screen: the draw button, the spinning names, the winner, and whether
-//! the winner has claimed.
+//! The middle of the controls: the draw button, the spinning names, the winner, and whether
+//! the winner has claimed. (The projector's show is `components::stage`.)
 
 use super::Host;
 use crate::components::{minutes_seconds, ticking_clock};
@@ -11,7 +11,7 @@ use leptos::prelude::*;
 const REEL_NAMES: usize = 24;
 
 #[component]
-pub(super) fn Stage(host: Host) -> impl IntoView {
+pub(super) fn DrawPanel(host: Host) -> impl IntoView {
     let current = move || host.board.with(|b| b.draws.last().cloned());
     let next_prize =
         move || host.board.with(|b| b.prizes.iter().find(|p| !p.drawn).map(|p| (p.id, p.name.clone())));
@@ -109,14 +109,14 @@ fn Revealed(
 }
 
 /// The names the reel spins through: a spread sample, repeated once so the loop is seamless.
-fn reel_names(players: &[PlayerView]) -> Vec<String> {
+pub(crate) fn reel_names(players: &[PlayerView]) -> Vec<String> {
     let step = (players.len() / REEL_NAMES).max(1);
     let sample: Vec<String> = players.iter().step_by(step).take(REEL_NAMES).map(|p| p.name.clone()).collect();
     sample.iter().chain(sample.iter()).cloned().collect()
 }
 
 #[component]
-fn Reel(names: Vec<String>) -> impl IntoView {
+pub(crate) fn Reel(names: Vec<String>) -> impl IntoView {
     // Slower reels for few names, so three players don't flicker. A class, not a style
     // attribute: the Content-Security-Policy allows no inline styles.
     let speed = if names.len() < 16 { "reel slow" } else { "reel" };

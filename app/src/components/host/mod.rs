@@ -15,6 +15,7 @@ use crate::browser;
 use crate::protocol::{Board, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
 use crate::ws_client::{self, LinkState, Socket};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// How many of the newest names the host's list shows.
@@ -165,6 +166,7 @@ pub fn HostPage() -> impl IntoView {
     });
 
     view! {
+        <Title text="Raffler · Controls"/>
         <section class="host">
             <LinkNotice link/>
             {move || host.errors.page.get().map(|e| view! {

@@ -178,8 +178,8 @@ fn Revealed(
         ClaimView::Expired => "Not claimed".to_owned(),
         _ => match stage.with(|s| s.seconds_left(draw, now.get())) {
             Some(0) => format!("{name} did not claim in time"),
-            Some(left) => format!("{name}, come and claim it! {}", minutes_seconds(left)),
-            None => format!("{name}, come and claim it!"),
+            Some(left) => format!("Claim it on your phone! {}", minutes_seconds(left)),
+            None => "Claim it on your phone!".to_owned(),
         },
     };
     view! {

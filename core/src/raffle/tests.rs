@@ -616,18 +616,31 @@ fn a_walk_in_entered_by_the_host_can_win_and_the_host_claims_for_them() {
 
     // The only entrant wins; the host claims for them (they have no phone).
     let drawn = as_host(&mut r, &mut log, Command::Draw { draw: DrawNumber(1), prize: None }).unwrap();
-    assert!(matches!(drawn.last(), Some(Event { kind: EventKind::WinnerDrawn { winner: PlayerId(1), .. }, .. })));
+    assert!(matches!(
+        drawn.last(),
+        Some(Event { kind: EventKind::WinnerDrawn { winner: PlayerId(1), .. }, .. })
+    ));
     let claimed = as_host(&mut r, &mut log, Command::Claim { draw: DrawNumber(1) }).unwrap();
-    assert!(matches!(claimed.as_slice(), [Event { kind: EventKind::PrizeClaimed { player: PlayerId(1), .. }, .. }]));
+    assert!(matches!(
+        claimed.as_slice(),
+        [Event { kind: EventKind::PrizeClaimed { player: PlayerId(1), .. }, .. }]
+    ));
 
     // The host claims for walk-ins only: a phone's winner claims on their phone.
     as_host(&mut r, &mut log, Command::SetJoining { open: true }).unwrap();
     let token = Token::new("grace-token");
-    let joined = r.handle(T0, Actor::Guest, Command::Join { name: "Grace".into(), token, join_id: None }).unwrap();
+    let joined =
+        r.handle(T0, Actor::Guest, Command::Join { name: "Grace".into(), token, join_id: None }).unwrap();
     log.extend(joined);
     let drawn = as_host(&mut r, &mut log, Command::Draw { draw: DrawNumber(2), prize: None }).unwrap();
-    assert!(matches!(drawn.last(), Some(Event { kind: EventKind::WinnerDrawn { winner: PlayerId(2), .. }, .. })));
-    assert_eq!(as_host(&mut r, &mut log, Command::Claim { draw: DrawNumber(2) }), Err(Rejected::NotTheWinner));
+    assert!(matches!(
+        drawn.last(),
+        Some(Event { kind: EventKind::WinnerDrawn { winner: PlayerId(2), .. }, .. })
+    ));
+    assert_eq!(
+        as_host(&mut r, &mut log, Command::Claim { draw: DrawNumber(2) }),
+        Err(Rejected::NotTheWinner)
+    );
 
     // Removed and let back in, a walk-in still has no token; a replay rebuilds the same players.
     as_host(&mut r, &mut log, Command::RemovePlayer { player: PlayerId(1) }).unwrap();

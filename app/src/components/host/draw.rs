@@ -49,7 +49,11 @@ pub(super) fn DrawPanel(host: Host) -> impl IntoView {
                 Some(d) if d.claim == ClaimView::Void => view! {
                     <p class="stage-idle">"Nobody was left to win that draw."</p>
                 }.into_any(),
-                Some(d) => view! { <Revealed d=d seconds_left redraw/> }.into_any(),
+                Some(d) => {
+                    let walk_in = host.is_walk_in(d.winner.as_ref().map(|w| w.id));
+                    let claim_for = move |draw: u32| host.send(ClientMsg::Claim { draw });
+                    view! { <Revealed d=d seconds_left redraw walk_in claim_for/> }.into_any()
+                }
             }}
             <div class="draw-control">
                 <button class="button primary draw-button" on:click=draw disabled=move || !can_draw()
@@ -71,6 +75,9 @@ fn Revealed(
     d: DrawView,
     seconds_left: impl Fn(u32) -> Option<u64> + Copy + Send + Sync + 'static,
     redraw: impl Fn(u32) + Copy + Send + Sync + 'static,
+    /// The winner was entered by the host: they have no phone, so the host claims for them.
+    walk_in: bool,
+    claim_for: impl Fn(u32) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let winner = d.winner.clone().map(|w| w.name).unwrap_or_default();
     let label = match &d.prize {
@@ -93,6 +100,11 @@ fn Revealed(
                         None => format!("Waiting for {waiting} to claim…"),
                     }}
                 </p>
+                {walk_in.then(|| view! {
+                    <button class="button primary" on:click=move |_| claim_for(number)>
+                        {format!("Claim for {}", winner.clone())}
+                    </button>
+                })}
                 <button class="button" class:urgent=move || seconds_left(number) == Some(0)
                     on:click=move |_| redraw(number)>
                     {format!("Redraw: {winner} is not here")}

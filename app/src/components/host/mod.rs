@@ -7,6 +7,7 @@ mod controls;
 mod draw;
 mod history;
 mod prizes;
+mod walk_in;
 
 pub(crate) use draw::{reel_names, Reel};
 
@@ -96,7 +97,8 @@ impl Host {
             ServerMsg::Error { field, message, .. } => match field {
                 Some(Field::Draw | Field::Claim) => self.errors.draw.set(Some(message)),
                 Some(Field::Prize) => self.errors.prize.set(Some(message)),
-                Some(Field::Player) => self.errors.player.set(Some(message)),
+                // A host's name errors are a walk-in's (hosts never join).
+                Some(Field::Player | Field::Name) => self.errors.player.set(Some(message)),
                 _ => self.errors.page.set(Some(message)),
             },
             _ => {}
@@ -108,6 +110,11 @@ impl Host {
         let deadline =
             self.claim_deadlines.with(|all| all.iter().find(|(d, _)| *d == draw).map(|(_, at)| *at))?;
         Some(countdown::seconds_left(deadline, now))
+    }
+
+    /// Whether player `id` was entered by the host (a walk-in).
+    fn is_walk_in(&self, id: Option<u32>) -> bool {
+        id.is_some_and(|id| self.board.with(|b| b.walk_ins.contains(&id)))
     }
 
     fn give_up(&self, why: &str) {
@@ -239,13 +246,17 @@ fn RaffleView(host: Host) -> impl IntoView {
                 {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
             </h2>
             <p class="presence">{move || format!("{} connected now", host.connected.get())}</p>
-            <p class="field-error" role="alert">{move || host.errors.player.get()}</p>
+            <walk_in::WalkInForm host/>
+            <p id="player-error" class="field-error" role="alert">{move || host.errors.player.get()}</p>
             <ul class="player-list">
                 // Newest first, and only the newest: a hall of 18,000 must not become 18,000
                 // nodes. Keyed, so a join adds a node instead of redrawing the list.
                 <For each=move || host.players.with(|all| all.iter().rev().take(SHOWN_NAMES).cloned().collect::<Vec<_>>()) key=|p| p.id let:player>
                     <li>
-                        <span>{player.name.clone()}</span>
+                        <span>
+                            {player.name.clone()}
+                            {host.is_walk_in(Some(player.id)).then(|| view! { <span class="hint">" · entered by the host"</span> })}
+                        </span>
                         <button class="link-button" aria-label=format!("Remove {}", player.name)
                             disabled=move || !host.ready.get() || host.board.with(|b| b.ended)
                             on:click=move |_| host.send(ClientMsg::RemovePlayer { player: player.id })>

@@ -145,8 +145,8 @@ fn scene_view(scene: Scene, stage: RwSignal<StageState>) -> AnyView {
             <p class="show-drawing" aria-hidden="true">"Drawing…"</p>
         }
         .into_any(),
-        Scene::Revealed { draw, prize, winner, claim } => view! {
-            <Revealed draw prize winner claim stage/>
+        Scene::Revealed { draw, prize, winner, claim, walk_in } => view! {
+            <Revealed draw prize winner claim walk_in stage/>
         }
         .into_any(),
         Scene::Void => view! { <p class="show-idle">"Nobody was left to win that draw."</p> }.into_any(),
@@ -163,6 +163,7 @@ fn Revealed(
     prize: Option<String>,
     winner: String,
     claim: ClaimView,
+    walk_in: bool,
     stage: RwSignal<StageState>,
 ) -> impl IntoView {
     let now = ticking_clock();
@@ -172,14 +173,16 @@ fn Revealed(
         None => format!("Winner #{draw}"),
     };
     let name = winner.clone();
+    // A walk-in has no phone to claim with: they come to the host.
+    let how = if walk_in { "Come to the host to claim it!" } else { "Claim it on your phone!" };
     let status = move || match claim {
         ClaimView::Claimed => format!("{name} claimed it!"),
         ClaimView::Skipped => "Drawn again".to_owned(),
         ClaimView::Expired => "Not claimed".to_owned(),
         _ => match stage.with(|s| s.seconds_left(draw, now.get())) {
             Some(0) => format!("{name} did not claim in time"),
-            Some(left) => format!("Claim it on your phone! {}", minutes_seconds(left)),
-            None => "Claim it on your phone!".to_owned(),
+            Some(left) => format!("{how} {}", minutes_seconds(left)),
+            None => how.to_owned(),
         },
     };
     view! {
@@ -190,6 +193,7 @@ fn Revealed(
         })}
         <p class="show-prize-label">{label}</p>
         <p class="show-winner">{winner}</p>
+        {walk_in.then(|| view! { <p class="show-walk-in">"Entered by the host"</p> })}
         <p class="show-claim" class:claimed=claim == ClaimView::Claimed>{status}</p>
     }
 }

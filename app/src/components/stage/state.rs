@@ -33,11 +33,13 @@ pub enum Scene {
         draw: u32,
         prize: Option<String>,
     },
+    /// `walk_in`: the winner was entered by the host, so they claim at the host, not by phone.
     Revealed {
         draw: u32,
         prize: Option<String>,
         winner: String,
         claim: ClaimView,
+        walk_in: bool,
     },
     /// Everyone who could have won left during the spin.
     Void,
@@ -172,6 +174,7 @@ impl StageState {
                     prize: d.prize.clone(),
                     winner: w.name.clone(),
                     claim: d.claim,
+                    walk_in: b.walk_ins.contains(&w.id),
                 },
             },
         }

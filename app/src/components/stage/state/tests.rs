@@ -102,7 +102,13 @@ fn an_evening_on_the_stage() {
     s.apply(&board_msg(board(&[("Book", true), ("Mug", false)], revealed)), 10_000.0);
     assert_eq!(
         s.scene(),
-        Scene::Revealed { draw: 1, prize: Some("Book".into()), winner: "Bob".into(), claim: ClaimView::Open }
+        Scene::Revealed {
+            draw: 1,
+            prize: Some("Book".into()),
+            winner: "Bob".into(),
+            claim: ClaimView::Open,
+            walk_in: false
+        }
     );
     assert_eq!(s.seconds_left(1, 10_000.0), Some(60));
     assert_eq!(s.seconds_left(1, 69_500.0), Some(1));
@@ -184,4 +190,14 @@ fn a_browser_that_is_not_the_host_gives_up() {
     let mut s = StageState::default();
     s.apply(&ServerMsg::error(ErrorCode::BadToken, None, "no"), 0.0);
     assert!(s.gone);
+}
+
+#[test]
+fn a_walk_in_who_wins_is_told_to_claim_at_the_host() {
+    let mut s = StageState::default();
+    let mut b =
+        board(&[("Book", true)], vec![draw(1, "Book", Some(player(1, "Ada")), ClaimView::Open, None)]);
+    b.walk_ins = vec![1];
+    s.apply(&snapshot(vec![player(1, "Ada")], b), 0.0);
+    assert!(matches!(s.scene(), Scene::Revealed { walk_in: true, .. }));
 }

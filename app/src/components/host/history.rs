@@ -158,11 +158,11 @@ mod tests {
             claim_ms_left: None,
             beacon_round: None,
         };
-        let csv = to_csv(&[draw.clone()], &[]);
+        let csv = to_csv(std::slice::from_ref(&draw), &[]);
         assert_eq!(csv.lines().count(), 2);
         assert!(csv.lines().nth(1).unwrap().starts_with("1,Book,Ada,,claimed,,"));
         // Ada entered by the host (a walk-in): the export says so.
-        let csv = to_csv(&[draw.clone()], &[3]);
+        let csv = to_csv(std::slice::from_ref(&draw), &[3]);
         assert!(csv.lines().nth(1).unwrap().starts_with("1,Book,Ada,yes,claimed,,"));
         let json: serde_json::Value = serde_json::from_str(&to_json(&[draw], &[3])).unwrap();
         assert_eq!(json[0]["entered_by_host"], true);

@@ -255,7 +255,8 @@ fn RaffleView(host: Host) -> impl IntoView {
                     <li>
                         <span>
                             {player.name.clone()}
-                            {host.is_walk_in(Some(player.id)).then(|| view! { <span class="hint">" · entered by the host"</span> })}
+                            // The board that lists walk-ins may come just after the join.
+                            {move || host.is_walk_in(Some(player.id)).then(|| view! { <span class="hint">" · entered by the host"</span> })}
                         </span>
                         <button class="link-button" aria-label=format!("Remove {}", player.name)
                             disabled=move || !host.ready.get() || host.board.with(|b| b.ended)

@@ -29,7 +29,11 @@ const CONFETTI: usize = 36;
 fn perform(effects: Vec<state::Effect>, socket: StoredValue<Option<Socket>>) {
     for effect in effects {
         match effect {
-            state::Effect::Send(msg) => socket.with_value(|s| s.as_ref().map(|s| s.send(msg))).unwrap_or(()),
+            state::Effect::Send(msg) => socket.with_value(|socket| {
+                if let Some(socket) = socket {
+                    socket.send(msg);
+                }
+            }),
             state::Effect::ToggleFullScreen => browser::toggle_full_screen(),
             state::Effect::LeaveFullScreen => browser::leave_full_screen(),
         }

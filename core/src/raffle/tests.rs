@@ -591,7 +591,7 @@ fn a_repeat_winners_change_during_a_spin_applies_from_the_next_draw() {
 fn a_walk_in_entered_by_the_host_can_win_and_the_host_claims_for_them() {
     let settings = RaffleSettings { spin: Millis(0), ..RaffleSettings::default() };
     let (mut r, first) =
-        Raffle::new(settings.clone(), T0, "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(3)));
+        Raffle::new(settings, T0, "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(3)));
     let mut log = vec![first];
     let as_host = |r: &mut Raffle, log: &mut Vec<Event>, command: Command| {
         let events = host(r, command)?;

@@ -116,6 +116,8 @@ fn TheShow(stage: RwSignal<StageState>) -> impl IntoView {
         </header>
         <div class="show-main" aria-live="polite">
             {move || scene_view(scene.get(), stage)}
+            // Why the last Space drew nothing (nobody joined, nobody left to win), whatever shows.
+            <p class="show-notice">{move || stage.with(|s| s.notice.clone())}</p>
         </div>
         <aside class="show-side" aria-label="Prizes and winners">
             <PrizeCard stage scene/>
@@ -139,7 +141,6 @@ fn scene_view(scene: Scene, stage: RwSignal<StageState>) -> AnyView {
         Scene::Waiting => view! { <p class="show-idle">"Scan the code to join!"</p> }.into_any(),
         Scene::Ready => view! {
             <p class="show-idle">"Ready when you are."</p>
-            <p class="show-notice">{move || stage.with(|s| s.notice.clone())}</p>
         }
         .into_any(),
         Scene::Spinning { draw, prize } => view! {

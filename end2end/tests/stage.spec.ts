@@ -95,9 +95,12 @@ for (const size of [
   });
 }
 
-test("F puts the stage full screen and Esc takes it out", async ({ browser }) => {
+test("F puts the stage full screen and Esc takes it out; Space with nobody in says so", async ({ browser }) => {
   const { host } = await startRaffle(browser);
   const stage = await openStage(host, { width: 1280, height: 720 });
+  await stage.keyboard.press(" ");
+  await expect(stage.getByText("Nobody has joined yet.")).toBeVisible();
+  await expect(host.locator(".history tbody tr")).toHaveCount(0);
   const fullScreen = () => stage.evaluate(() => document.fullscreenElement !== null);
   await stage.keyboard.press("f");
   await expect.poll(fullScreen).toBe(true);

@@ -15,10 +15,11 @@ ulimit -n "$(ulimit -Hn)"   # each process may hold at most this many open files
 data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-bench.XXXXXX")"
 # The load generator is one machine joining from a few 127.0.0.x addresses as fast as it can:
 # the per-address limits that protect a real hall are opened up so that it is not throttled.
+# The beacon is off: the bench measures fan-out, not a relay's latency.
 # Connections not yet WebSockets may be 1,500 (1,024 by default), which still leaves room for
 # 18,000 WebSockets with 20,000 open files (the server logs the figures at start).
 RAFFLER_LISTEN=127.0.0.1:3100 RAFFLER_PUBLIC_URL=http://127.0.0.1:3100 RAFFLER_SPIN_MS=0 \
-  RAFFLER_DATABASE="$data/raffler.db" \
+  RAFFLER_DATABASE="$data/raffler.db" RAFFLER_BEACON_RELAYS=off \
   RAFFLER_JOINS_PER_MINUTE=10000000 RAFFLER_MAX_CONNECTIONS_PER_IP=100000 \
   RAFFLER_MAX_PENDING_CONNECTIONS=1500 RAFFLER_MAX_PRIZES=100000 \
   RUST_LOG=warn target/release/server > "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &

@@ -20,7 +20,10 @@ up_to_date() {
   local wasm
   wasm="$(awk -F': ' '$1 == "wasm" { print $2 }' "$target/release/hash.txt")"
   [ -n "$wasm" ] && [ -f "$target/site/pkg/raffler.$wasm.wasm.br" ] || return 1
-  [ -z "$(find app core frontend server style public Cargo.toml Cargo.lock -newer "$stamp" -print -quit)" ]
+  [ -f "$target/site/verifier/verifier_bg.wasm" ] || return 1
+  # public/verifier/ is built here (by build_verifier.sh), not a source.
+  [ -z "$(find app core frontend server verifier style public Cargo.toml Cargo.lock \
+    -path public/verifier -prune -o -newer "$stamp" -print -quit)" ]
 }
 
 if [ "${1:-}" != "--force" ] && up_to_date; then
@@ -31,6 +34,8 @@ say "cargo leptos build --release --precompress"
 # Stamped before the build starts: a file saved during the build makes the next run rebuild.
 mkdir -p "$target/release"
 touch "$stamp.new"
+# The verify page's own wasm, into public/ for cargo-leptos to copy into the site.
+scripts/build_verifier.sh
 cargo leptos build --release --precompress
 # cargo-leptos' gzip (libflate) is weaker than gzip -9 (the wasm: 457 KiB against 388 KiB), and
 # gzip is what a browser gets over plain HTTP (Chromium asks for brotli over HTTPS only).

@@ -43,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 say "starting the release server on $url"
 (cd "$scratch" && exec env -u LEPTOS_OUTPUT_NAME RAFFLER_LISTEN="127.0.0.1:$port" RAFFLER_PUBLIC_URL="$url" \
-  RAFFLER_DATABASE="$scratch/raffler.db" RUST_LOG=warn "$target/release/server" >"$scratch/server.log" 2>&1) &
+  RAFFLER_DATABASE="$scratch/raffler.db" RAFFLER_BEACON_RELAYS=off RUST_LOG=warn "$target/release/server" >"$scratch/server.log" 2>&1) &
 server_pid=$!
 for _ in $(seq 1 200); do
   curl -fsS "$url/healthz" >/dev/null 2>&1 && break

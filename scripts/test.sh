@@ -31,17 +31,31 @@ cargo clippy -p app --all-targets -- -D warnings
 cargo clippy -p server --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p loadgen --all-targets -- -D warnings
+cargo clippy -p relay-stub --all-targets -- -D warnings
+cargo clippy -p verifier --all-targets -- -D warnings
+cargo clippy -p verifier --lib --target wasm32-unknown-unknown -- -D warnings
 
 say "cargo test"
+# The beacon evenings (server/tests/beacon.rs) leave their downloaded records here for the
+# Python check below.
+record_dir="$(mktemp -d "${TMPDIR:-/tmp}/raffler-record.XXXXXX")"
 cargo test -p raffler-core
 cargo test -p app
-cargo test -p server
+RAFFLER_RECORD_OUT_DIR="$record_dir" cargo test -p server
+cargo test -p relay-stub -p verifier
 
 # raffler-draw/1 checked by a second, independent implementation (docs/fairness.md): the Python
 # check must pass a record the core drew, and must refuse the same record with one winner changed.
-say "the Python fairness check on a record of the core's"
-record_dir="$(mktemp -d "${TMPDIR:-/tmp}/raffler-record.XXXXXX")"
-RAFFLER_RECORD_OUT="$record_dir/record.json" cargo test -p app --quiet a_record_for_the_python_check >/dev/null
+say "the Python fairness check on the server's evenings and on a record of the core's"
+# docs/fairness.md shows the script in full: the copy there must be this one.
+if ! diff <(sed -n '/<!-- verify_record.py begins -->/,/<!-- verify_record.py ends -->/p' docs/fairness.md | sed '1,2d;$d' | sed '$d') scripts/verify_record.py; then
+  echo "docs/fairness.md's copy of scripts/verify_record.py differs from the script" >&2
+  exit 1
+fi
+for evening in beacon seed-only; do
+  python3 scripts/verify_record.py "$record_dir/$evening.json"
+done
+RAFFLER_RECORD_OUT="$record_dir/record.json" cargo test -p raffler-core --quiet a_record_for_the_python_check >/dev/null
 python3 scripts/verify_record.py "$record_dir/record.json"
 python3 - "$record_dir/record.json" "$record_dir/tampered.json" <<'PY'
 import json, sys
@@ -83,5 +97,9 @@ e2e_data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-e2e.XXXXXX")"
 trap 'rm -rf "$e2e_data"' EXIT
 # --precompress: the brotli and gzip files the server sends, as scripts/build.sh builds them;
 # tests/deploy_artifact.spec.ts packs this build with scripts/dist.sh and runs it alone.
-RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 RAFFLER_DATABASE="$e2e_data/raffler.db" \
-  cargo leptos end-to-end --release --precompress
+# The verify page's wasm goes into public/, which cargo-leptos copies; the local drand relay serves the
+# verify spec's beacon. Every other spec runs with the beacon off (the draws are "seed only").
+scripts/build_verifier.sh
+cargo build --release -p relay-stub
+RAFFLER_BEACON_RELAYS=off RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 \
+  RAFFLER_DATABASE="$e2e_data/raffler.db" cargo leptos end-to-end --release --precompress

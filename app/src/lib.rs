@@ -2,17 +2,15 @@
 //!
 //! - [`raffle`], [`protocol`]: the raffle engine and the wire types, re-exported from
 //!   `raffler-core` (their home, free of Leptos) so that the screens name them as before.
-//! - [`verify`]: the record of a raffle's draws that anyone can check, and the check.
 //! - [`components`]: one module per screen (home, host controls, the stage, join).
 //! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
 //!   downloads. The only modules whose code differs in the browser build.
 
 mod browser;
 pub mod components;
-pub mod verify;
 mod ws_client;
 
-pub use raffler_core::{protocol, raffle};
+pub use raffler_core::{protocol, raffle, verify};
 
 use components::{home::HomePage, host::HostPage, join::JoinPage, stage::StagePage};
 use leptos::prelude::*;

@@ -178,10 +178,14 @@ pub enum ServerMsg {
         winner: PlayerView,
         claim_seconds: u32,
     },
-    /// To everyone: all who could have won left during the spin; nobody won this draw.
+    /// To everyone: nobody won this draw. `reason`: `nobody_left` (all who could have won left
+    /// during the spin) or `beacon_late` (its beacon round did not come in time: draw again);
+    /// absent in frames from before the beacon (nobody left).
     DrawVoided {
         seq: u64,
         draw: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<VoidView>,
     },
     /// To everyone: the winner of `draw` claimed it.
     PrizeClaimed {
@@ -290,6 +294,14 @@ pub struct DrawView {
     /// The beacon round the draw used (or waits for); `None`: from the seed alone.
     #[serde(default)]
     pub beacon_round: Option<u64>,
+}
+
+/// Why a draw has no winner (`draw_voided`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoidView {
+    NobodyLeft,
+    BeaconLate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,8 @@ pub struct AppState {
     pub public_url: String,
     pub max_frame_bytes: usize,
     pub heartbeat: Duration,
+    /// The beacon chain draws name rounds of, as verify records show it; `None`: beacon off.
+    pub beacon_chain: Option<raffler_core::verify::ChainView>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -2,9 +2,10 @@
 //! are not written here: they come from `Limits::DEFAULT` and `RaffleSettings::default()`, so
 //! that a server started by hand and one built in a test agree.
 
+use crate::beacon::{BeaconSource, PUBLIC_RELAYS};
 use crate::guards::Limits;
 use clap::Parser;
-use raffler_core::raffle::RaffleSettings;
+use raffler_core::raffle::{beacon, fairness, RaffleSettings};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -113,9 +114,60 @@ pub struct Config {
     /// https://raffle.example.org. The server's own origin and RAFFLER_PUBLIC_URL always may.
     #[arg(long, env = "RAFFLER_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// The drand relays draws fetch their public randomness from, comma-separated base URLs;
+    /// `off`: every draw uses the raffle's seed alone ("seed only", for a venue with no
+    /// internet). Default: League of Entropy's public relays (docs/fairness.md).
+    #[arg(long, env = "RAFFLER_BEACON_RELAYS")]
+    pub beacon_relays: Option<String>,
+
+    /// Seconds a draw waits for its beacon round after the round's time; past it the draw is
+    /// void (never finished from the seed alone) and the host draws again.
+    #[arg(long, env = "RAFFLER_BEACON_TIMEOUT_SECS", default_value_t = RaffleSettings::default().beacon_timeout.0 / 1_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub beacon_timeout_secs: u64,
+
+    /// The beacon chain's hash, hex (default: quicknet's). With the three below, another drand
+    /// chain, or a test relay replaying recorded rounds.
+    #[arg(long, env = "RAFFLER_BEACON_CHAIN_HASH")]
+    pub beacon_chain_hash: Option<String>,
+
+    /// The chain's public key, 96 bytes in hex (a BLS12-381 G2 point; bls-unchained-g1-rfc9380).
+    #[arg(long, env = "RAFFLER_BEACON_PUBLIC_KEY")]
+    pub beacon_public_key: Option<String>,
+
+    /// Unix time in seconds of the chain's round 1.
+    #[arg(long, env = "RAFFLER_BEACON_GENESIS")]
+    pub beacon_genesis: Option<u64>,
+
+    /// Seconds between the chain's rounds.
+    #[arg(long, env = "RAFFLER_BEACON_PERIOD", value_parser = clap::value_parser!(u64).range(1..))]
+    pub beacon_period: Option<u64>,
 }
 
 impl Config {
+    /// The beacon draws use, or `None` when turned off; an error names the setting that is wrong.
+    pub fn beacon(&self) -> anyhow::Result<Option<BeaconSource>> {
+        let relays: Vec<String> = match self.beacon_relays.as_deref().map(str::trim) {
+            None => PUBLIC_RELAYS.iter().map(|r| (*r).to_owned()).collect(),
+            Some("" | "off") => return Ok(None),
+            Some(list) => list.split(',').map(|r| r.trim().trim_end_matches('/').to_owned()).collect(),
+        };
+        if let Some(bad) = relays.iter().find(|r| !(r.starts_with("https://") || r.starts_with("http://"))) {
+            anyhow::bail!("RAFFLER_BEACON_RELAYS: {bad:?} is not an http(s) URL");
+        }
+        let mut chain = beacon::quicknet();
+        if let Some(hash) = &self.beacon_chain_hash {
+            chain.hash = hash.clone();
+        }
+        if let Some(key) = &self.beacon_public_key {
+            chain.public_key = fairness::from_hex::<96>(key)
+                .ok_or_else(|| anyhow::anyhow!("RAFFLER_BEACON_PUBLIC_KEY: not 96 bytes of hex"))?;
+        }
+        chain.genesis_time = self.beacon_genesis.unwrap_or(chain.genesis_time);
+        chain.period = self.beacon_period.unwrap_or(chain.period);
+        Ok(Some(BeaconSource { chain, relays }))
+    }
+
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen
             .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok()?.parse().ok())

@@ -16,10 +16,13 @@
 //!   place the limits' defaults are written.
 //! - `connections`: the accept loop, timeouts and a cap for connections not yet WebSockets,
 //!   and the open-file limit.
+//! - [`beacon`]: the drand chain and relays draws take public randomness from, each round's
+//!   signature checked before a raffle sees it.
 //! - `clock`: the monotonic time raffle deadlines run on.
 //! - `headers`: the security headers, with a per-page CSP nonce.
 //! - `assets`: the wasm, JS and CSS precompressed and cached; pages compressed, not cached.
 //! - [`site`]: where the site's files are, found beside the binary when run alone.
+//! - `verify_page`: `/verify/<CODE>` and its `record.json`, read from the database.
 //! - [`store`]: every raffle event in SQLite, written before it is announced.
 //! - `metrics` and `ops`: `/metrics`, `/healthz`, and the purge of old raffles.
 //!
@@ -30,6 +33,7 @@
 
 mod app_state;
 mod assets;
+pub mod beacon;
 mod clock;
 pub mod config;
 mod connections;
@@ -46,6 +50,7 @@ mod room;
 pub mod site;
 mod socket;
 pub mod store;
+mod verify_page;
 mod views;
 
 pub use connections::{raise_open_file_limit, OpenFiles};
@@ -87,21 +92,28 @@ pub struct Settings {
     pub idle: Duration,
     /// Closed raffles are deleted from the database this long after they closed.
     pub retention: Duration,
+    /// Where draws take their public randomness from; `None`: every draw is "seed only".
+    /// It sets `raffle.beacon` (the clock rounds are named by) when the server starts.
+    pub beacon: Option<beacon::BeaconSource>,
 }
 
 impl Settings {
-    pub fn from_config(config: &config::Config, public_url: String, leptos: LeptosOptions) -> Self {
-        Self {
+    /// Fails with a message naming the setting when a beacon setting is malformed.
+    pub fn from_config(
+        config: &config::Config,
+        public_url: String,
+        leptos: LeptosOptions,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
             public_url: public_url.trim_end_matches('/').to_owned(),
             raffle: raffle::RaffleSettings {
                 spin: raffle::Millis(config.spin_ms),
                 max_name_chars: config.max_name_chars,
                 max_players: config.max_players,
                 max_prizes: config.max_prizes,
-                // Draws wait for no beacon until the server fetches one (docs/fairness.md): every
-                // draw is keyed by the raffle's committed seed, and says "seed only".
+                // Set from `beacon` below, when the server starts.
                 beacon: None,
-                beacon_timeout: raffle::BEACON_TIMEOUT,
+                beacon_timeout: raffle::Millis(config.beacon_timeout_secs.saturating_mul(1_000)),
             },
             max_frame_bytes: config.max_frame_bytes,
             heartbeat: std::time::Duration::from_secs(config.heartbeat_secs),
@@ -122,7 +134,8 @@ impl Settings {
             database: config.database.clone(),
             idle: Duration::from_secs(config.idle_hours.saturating_mul(3_600)),
             retention: Duration::from_secs(config.retention_days.saturating_mul(86_400)),
-        }
+            beacon: config.beacon()?,
+        })
     }
 }
 
@@ -154,6 +167,11 @@ impl Server {
         Ok(Self { settings, opened, metrics })
     }
 
+    /// The relays draws fetch the beacon from; `None` when it is off.
+    pub fn beacon_relays(&self) -> Option<&[String]> {
+        self.settings.beacon.as_ref().map(|b| b.relays.as_slice())
+    }
+
     /// How many open raffles the database held.
     pub fn raffles_restored(&self) -> usize {
         self.opened.open_raffles.len()
@@ -166,7 +184,9 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let Server { settings, opened, metrics } = self;
+        let Server { mut settings, opened, metrics } = self;
+        // One source for the beacon: the rounds a draw names follow the chain it is fetched from.
+        settings.raffle.beacon = settings.beacon.as_ref().map(beacon::BeaconSource::clock);
         clock::now(); // anchors the raffles' clock as they load
         let limits = &settings.limits;
         let open_files = connections::open_files()?.soft;
@@ -193,6 +213,8 @@ impl Server {
             stop: stop.clone(),
             tasks: tasks.clone(),
             idle: settings.idle,
+            beacon: settings.beacon.clone().map(beacon::Relays::new),
+            beacon_timeout: Duration::from_millis(settings.raffle.beacon_timeout.0),
         };
         let hub = Hub::new(
             settings.raffle,
@@ -214,6 +236,7 @@ impl Server {
             public_url: settings.public_url.clone(),
             max_frame_bytes: settings.max_frame_bytes,
             heartbeat: settings.heartbeat,
+            beacon_chain: settings.beacon.as_ref().map(beacon::BeaconSource::chain_view),
         };
         tasks.spawn(guards::prune_every_minute(state.guards.clone(), stop.clone()));
         let app = router(state);
@@ -257,6 +280,8 @@ fn router(state: AppState) -> Router {
         .route("/raffles/{code}/qr.svg", get(qr::join_qr_svg))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .route("/verify/{code}", get(verify_page::page))
+        .route("/verify/{code}/record.json", get(verify_page::record))
         .leptos_routes_with_context(&state, routes, csp.clone(), {
             let options = state.leptos.clone();
             move || shell(options.clone())

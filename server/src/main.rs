@@ -47,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let leptos = site.options;
 
-    let settings = Settings::from_config(&config, public_url.clone(), leptos);
+    let settings = Settings::from_config(&config, public_url.clone(), leptos)?;
     let database = settings.database.clone();
     let server = tokio::task::spawn_blocking(move || Server::open(settings))
         .await?
@@ -58,6 +58,10 @@ async fn main() -> anyhow::Result<()> {
     println!("  Host screen (this machine): http://localhost:{port}/");
     println!("  Phones join at:             {}/join", public_url.trim_end_matches('/'));
     println!("  Raffles are kept in:        {} ({} open)", database.display(), server.raffles_restored());
+    match server.beacon_relays() {
+        Some(relays) => println!("  Draws wait for drand from:  {}", relays.join(", ")),
+        None => println!("  Draws use the seed alone:   beacon off (RAFFLER_BEACON_RELAYS=off)"),
+    }
     println!();
 
     server.serve(listener, shutdown_signal()).await?;

@@ -35,7 +35,8 @@ pub async fn join_qr_svg(
     ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "max-age=3600")], svg).into_response()
 }
 
-fn too_many_wrong_codes(wait: Duration) -> Response {
+/// 429 with `Retry-After`: this address has tried too many codes that are no raffle's.
+pub fn too_many_wrong_codes(wait: Duration) -> Response {
     let seconds = wait.as_secs() + 1;
     let retry_after = [(header::RETRY_AFTER, seconds.to_string())];
     (StatusCode::TOO_MANY_REQUESTS, retry_after, "Too many wrong codes from your network.").into_response()

@@ -5,7 +5,12 @@
 //! Sessions send it requests over a bounded channel, each with the connection's outbox; the
 //! task keeps those outboxes (the room knows connections only by number) and follows the
 //! room's `Admit` and `Release` so that a broadcast reaches exactly the room's audience.
+//!
+//! A draw waiting for a beacon round: when the room wants it, a fetch runs beside the task (it
+//! never blocks the inbox) and hands back the checked value, or nothing if no relay had it in
+//! time; the room's own deadline then voids the draw.
 
+use crate::beacon::Relays;
 use crate::clock::now;
 use crate::ids::new_token;
 use crate::metrics::Metrics;
@@ -13,7 +18,7 @@ use crate::outbox::{frame, Outbox};
 use crate::room::{self, Audience, ConnId, Output, Role, Room, StoreOp};
 use crate::store::{SavedRaffle, Store};
 use raffler_core::protocol::ServerMsg;
-use raffler_core::raffle::{Command, Millis, RaffleSettings, Token};
+use raffler_core::raffle::{BeaconValue, Command, Millis, RaffleSettings, Token};
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,6 +62,10 @@ pub struct TaskEnv {
     pub tasks: TaskTracker,
     /// A raffle with no event for this long is ended and closed.
     pub idle: Duration,
+    /// Where beacon rounds are fetched; `None`: the beacon is off on this server.
+    pub beacon: Option<Relays>,
+    /// How long after its round's time a draw waits for it (the raffle's `beacon_timeout`).
+    pub beacon_timeout: Duration,
 }
 
 #[derive(Clone)]
@@ -115,8 +124,11 @@ fn launch(room: Room, env: TaskEnv, on_close: OnClose, host: Option<(ConnId, Out
     let (tx, rx) = mpsc::channel(INBOX);
     let ended = Arc::new(AtomicBool::new(room.has_ended()));
     env.metrics.raffles_open.inc();
+    let (beacon_tx, beacon_rx) = mpsc::channel(1);
     let mut task = RaffleTask {
         room,
+        fetching: None,
+        beacon_tx,
         links: Links::default(),
         answers: HashMap::new(),
         ended: ended.clone(),
@@ -127,7 +139,7 @@ fn launch(room: Room, env: TaskEnv, on_close: OnClose, host: Option<(ConnId, Out
     if let Some((conn, outbox)) = host {
         task.links.asking.insert(conn, outbox);
     }
-    env.tasks.spawn(task.run(rx));
+    env.tasks.spawn(task.run(rx, beacon_rx));
     RaffleHandle { tx, ended }
 }
 
@@ -148,6 +160,10 @@ impl Links {
 
 struct RaffleTask {
     room: Room,
+    /// The beacon round a fetch is under way for.
+    fetching: Option<u64>,
+    /// Where fetches hand back their round: `(round, value or None when given up)`.
+    beacon_tx: mpsc::Sender<(u64, Option<BeaconValue>)>,
     links: Links,
     /// Sessions waiting to hear whether their join or resume got in.
     answers: HashMap<ConnId, oneshot::Sender<bool>>,
@@ -158,11 +174,16 @@ struct RaffleTask {
 }
 
 impl RaffleTask {
-    async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Request>,
+        mut beacon_rx: mpsc::Receiver<(u64, Option<BeaconValue>)>,
+    ) {
         self.store().await;
         self.perform();
         self.links.asking.clear();
         while !self.closed {
+            self.fetch_beacon();
             let wake = self.room.poll_timeout().map(|at| Instant::now() + millis_until(at));
             tokio::select! {
                 biased;
@@ -181,9 +202,42 @@ impl RaffleTask {
                     self.store().await;
                     self.perform();
                 }
+                Some((round, value)) = beacon_rx.recv() => {
+                    self.fetching = None;
+                    if let Some(value) = value {
+                        tracing::info!(code = self.room.code(), round, "beacon round checked: revealing");
+                        self.room.handle_beacon(now(), value);
+                        self.store().await;
+                        self.perform();
+                    }
+                }
             }
         }
         self.env.metrics.raffles_open.dec();
+    }
+
+    /// Starts fetching the beacon round the room waits for, unless a fetch for it runs already.
+    fn fetch_beacon(&mut self) {
+        let (Some((round, at)), Some(relays)) = (self.room.wants_beacon(), &self.env.beacon) else { return };
+        if self.fetching == Some(round) {
+            return;
+        }
+        let start = Instant::now() + millis_until(at);
+        let give_up = start + self.env.beacon_timeout;
+        if Instant::now() >= give_up {
+            return; // the room's own deadline voids the draw
+        }
+        self.fetching = Some(round);
+        let (relays, tx, stop) = (relays.clone(), self.beacon_tx.clone(), self.env.stop.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = stop.cancelled() => {}
+                value = async {
+                    tokio::time::sleep_until(start).await;
+                    relays.fetch(round, give_up).await
+                } => { let _ = tx.send((round, value)).await; }
+            }
+        });
     }
 
     async fn on_requests(&mut self, requests: Vec<Request>) {

@@ -6,10 +6,11 @@
 use crate::guards::Refused;
 use crate::store::StoreError;
 use raffler_core::protocol::{
-    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg, MAX_JOIN_ID_CHARS,
+    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg, VoidView,
+    MAX_JOIN_ID_CHARS,
 };
 use raffler_core::raffle::{
-    Claim, Draw, Event, EventKind, Millis, Player, PlayerId, Presence, Raffle, Rejected, Token,
+    Claim, Draw, Event, EventKind, Millis, Player, PlayerId, Presence, Raffle, Rejected, Token, VoidReason,
     CLAIM_AFTER_END,
 };
 use std::time::Duration;
@@ -121,7 +122,14 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
                 .and_then(|view| view.claim_ms_left)
                 .map_or(0, |left| left.div_ceil(1_000) as u32),
         },
-        EventKind::DrawVoided { draw, .. } => ServerMsg::DrawVoided { seq, draw: draw.0 },
+        EventKind::DrawVoided { draw, reason } => ServerMsg::DrawVoided {
+            seq,
+            draw: draw.0,
+            reason: Some(match reason {
+                VoidReason::NobodyLeft => VoidView::NobodyLeft,
+                VoidReason::BeaconLate => VoidView::BeaconLate,
+            }),
+        },
         EventKind::PrizeClaimed { draw, player } => {
             ServerMsg::PrizeClaimed { seq, draw: draw.0, player: player.0 }
         }

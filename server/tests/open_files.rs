@@ -39,6 +39,7 @@ async fn started_with_1024_open_files_the_server_takes_2000_phones() {
         .arg("--")
         .arg(env!("CARGO_BIN_EXE_server"))
         .args(["--listen", &addr.to_string(), "--public-url", "http://raffle.test", "--spin-ms", "0"])
+        .args(["--beacon-relays", "off"])
         .arg("--database")
         .arg(&database)
         .env("RUST_LOG", "info")

@@ -29,7 +29,8 @@ impl ServerProcess {
             .arg(addr.to_string())
             .arg("--database")
             .arg(database)
-            .args(["--public-url", "http://raffle.test", "--spin-ms", "0"])
+            // No internet in the tests: draws are seed only (tests/beacon.rs has a local relay).
+            .args(["--public-url", "http://raffle.test", "--spin-ms", "0", "--beacon-relays", "off"])
             .env("RUST_LOG", "info")
             .stdout(output.try_clone().unwrap())
             .stderr(output)

@@ -67,6 +67,21 @@ pub fn verify(chain: &Chain, round: &Round) -> Result<super::fairness::Hash, Bea
     }
 }
 
+/// Real quicknet rounds as the relays served them (public data): `(round, signature, randomness)`,
+/// hex. Tests and the local relay stub replay them as if they were still to come.
+pub const RECORDED_QUICKNET: [(u64, &str, &str); 2] = [
+    (
+        1_000,
+        "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39",
+        "fe290beca10872ef2fb164d2aa4442de4566183ec51c56ff3cd603d930e54fdd",
+    ),
+    (
+        657_413,
+        "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b",
+        "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587",
+    ),
+];
+
 /// League of Entropy's quicknet, as published at `<relay>/<hash>/info`.
 pub fn quicknet() -> Chain {
     Chain {
@@ -102,19 +117,7 @@ pub(crate) mod signature_tests {
     use super::*;
     use crate::raffle::fairness::{from_hex, to_hex};
 
-    /// Real quicknet rounds, as the relays serve them (public data).
-    pub const RECORDED: [(u64, &str, &str); 2] = [
-        (
-            1_000,
-            "b44679b9a59af2ec876b1a6b1ad52ea9b1615fc3982b19576350f93447cb1125e342b73a8dd2bacbe47e4b6b63ed5e39",
-            "fe290beca10872ef2fb164d2aa4442de4566183ec51c56ff3cd603d930e54fdd",
-        ),
-        (
-            657_413,
-            "b713718a38ae728dfd477991af2822e08d2f305e47718cef9f7848ce4050e7be41076862b98fad56e91a6b85b89cd97b",
-            "fc1873a13f3545aeade8401532ef5519920652eee6b0d2b19ca12643b87b3587",
-        ),
-    ];
+    use super::RECORDED_QUICKNET as RECORDED;
 
     fn round(n: u64, signature: &str) -> Round {
         Round { round: n, signature: from_hex::<48>(signature).unwrap().to_vec() }

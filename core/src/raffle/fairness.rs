@@ -85,6 +85,14 @@ pub fn pick(seed: &Seed, inputs: &DrawInputs<'_>, still_in: &[bool]) -> Option<u
     })
 }
 
+/// Bytes from hex of any even length (a beacon's signature); `None` if it is not hex.
+pub fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
+}
+
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -40,7 +40,9 @@ use crate::views;
 use commit::Staged;
 use fanout::{Fanout, Scene};
 use raffler_core::protocol::ServerMsg;
-use raffler_core::raffle::{Actor, Command, Event, Millis, PlayerId, Raffle, RaffleSettings, Token};
+use raffler_core::raffle::{
+    Actor, BeaconValue, Command, Event, Millis, PlayerId, Raffle, RaffleSettings, Token,
+};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use roster::Roster;
@@ -309,6 +311,21 @@ impl Room {
         }
         self.retry_at = None;
         let events = self.raffle.handle_timeout(now);
+        if !events.is_empty() {
+            self.staged.push(Staged::Revealed { events });
+        }
+        self.check_close = true;
+    }
+
+    /// The beacon round the spinning draw waits for, and when to start asking relays for it.
+    pub fn wants_beacon(&self) -> Option<(u64, Millis)> {
+        self.raffle.wants_beacon()
+    }
+
+    /// A beacon round came, its signature checked: the draw waiting for it is revealed (staged,
+    /// then written and told like a timed reveal). Any other round changes nothing.
+    pub fn handle_beacon(&mut self, now: Millis, value: BeaconValue) {
+        let events = self.raffle.handle_beacon(now, value);
         if !events.is_empty() {
             self.staged.push(Staged::Revealed { events });
         }

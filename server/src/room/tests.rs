@@ -12,9 +12,13 @@ fn settings(spin: u64) -> RaffleSettings {
 }
 
 fn new_room(spin: u64) -> Room {
+    room_with(settings(spin))
+}
+
+fn room_with(settings: RaffleSettings) -> Room {
     let rng = StdRng::seed_from_u64(7);
     Room::start(
-        settings(spin),
+        settings,
         T0,
         Token::new("host"),
         HOST,
@@ -261,4 +265,47 @@ fn regression_the_same_join_twice_in_one_batch() {
         .filter_map(|(_, msg)| msg.seq())
         .collect();
     assert!(to_10.windows(2).all(|w| w[0] <= w[1]), "seqs never go back: {to_10:?}");
+}
+
+/// A room whose draws wait for a beacon with a round every 3 s from time 0.
+fn beacon_room() -> Room {
+    room_with(RaffleSettings {
+        spin: Millis(1_000),
+        beacon: Some(raffler_core::raffle::BeaconClock { genesis_time: 0, period: 3 }),
+        ..RaffleSettings::default()
+    })
+}
+
+#[test]
+fn a_draw_waiting_for_its_beacon_is_revealed_by_the_round_and_only_once_it_is_on_disk() {
+    let mut room = beacon_room();
+    settle(&mut room, T0);
+    join(&mut room, 2, "Ada", T0);
+    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
+    let started = settle(&mut room, T0);
+    let round = sends(&started)
+        .iter()
+        .find_map(|(_, m)| match m {
+            ServerMsg::DrawStarted { beacon_round, .. } => *beacon_round,
+            _ => None,
+        })
+        .expect("the draw names a round");
+    let (wanted, at) = room.wants_beacon().expect("the room asks for the round");
+    assert_eq!(wanted, round);
+    // Its timer is the round's deadline, not the spin: the spin's end reveals nothing.
+    room.handle_timeout(T0.plus(Millis(1_000)));
+    assert!(settle(&mut room, T0.plus(Millis(1_000)))
+        .iter()
+        .all(|o| !matches!(o, Output::Send { msg: ServerMsg::WinnerDrawn { .. }, .. })));
+    // Another round changes nothing; the right one reveals, told only once written.
+    let value = |round| BeaconValue { round, signature: vec![1; 48], randomness: [9; 32] };
+    room.handle_beacon(at, value(round + 1));
+    assert!(room.poll_store(at).is_none());
+    room.handle_beacon(at, value(round));
+    assert!(room.poll_output().is_none(), "nothing is told before it is on disk");
+    let out = settle(&mut room, at);
+    assert!(sends(&out)
+        .iter()
+        .any(|(to, m)| **to == Audience::Everyone && matches!(m, ServerMsg::WinnerDrawn { .. })));
+    assert_eq!(room.wants_beacon(), None);
 }

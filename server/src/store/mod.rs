@@ -5,6 +5,9 @@
 //! the answer, so no database call ever runs on the async threads. The thread commits whatever
 //! has queued up in one transaction (group commit): with `synchronous=FULL` every commit is an
 //! fsync, and a room joining at once must not cost one fsync per phone.
+//!
+//! Reads for a page (`/verify/<CODE>`) open a read-only connection of their own on a blocking
+//! thread: in WAL mode a reader sees every committed event and never holds up the writer.
 
 mod rows;
 mod schema;
@@ -93,6 +96,8 @@ pub struct Opened {
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
+    /// The database file, for readers' own connections.
+    path: Arc<PathBuf>,
 }
 
 enum Job {
@@ -147,7 +152,7 @@ pub fn open_with(path: &Path, migrations: &[Migration], metrics: Arc<Metrics>) -
             }
         })
         .map_err(|err| StoreError::Sqlite(format!("cannot start the database thread: {err}")))?;
-    Ok(Opened { store: Store { jobs }, open_raffles, taken_codes })
+    Ok(Opened { store: Store { jobs, path: Arc::new(path.to_owned()) }, open_raffles, taken_codes })
 }
 
 /// One Raffler per database: a second one would interleave its events with ours.
@@ -172,27 +177,31 @@ fn load_open(conn: &Connection) -> Result<Vec<SavedRaffle>, StoreError> {
         .prepare("SELECT code FROM raffles WHERE closed_at IS NULL ORDER BY started_at")?
         .query_map([], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut events_of = conn.prepare("SELECT seq, at, kind FROM events WHERE code = ?1 ORDER BY seq")?;
     let mut raffles = Vec::with_capacity(codes.len());
     for code in codes {
-        let stored = events_of
-            .query_map([&code], |row| {
-                Ok(StoredEvent { seq: row.get(0)?, at: row.get(1)?, kind: row.get(2)? })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut events = Vec::with_capacity(stored.len());
-        for (i, row) in stored.iter().enumerate() {
-            let unreadable = |why: String| StoreError::Unreadable { code: code.clone(), seq: row.seq, why };
-            if row.seq != i as u64 + 1 {
-                return Err(unreadable(format!("expected event {}", i + 1)));
-            }
-            events.push(rows::decode(row).map_err(|err| unreadable(err.to_string()))?);
-        }
+        let events = events_of(conn, &code)?;
         if !events.is_empty() {
             raffles.push(SavedRaffle { code, events });
         }
     }
     Ok(raffles)
+}
+
+/// Every event of raffle `code`, first to last (none if the database has no such raffle).
+fn events_of(conn: &Connection, code: &str) -> Result<Vec<Event>, StoreError> {
+    let stored = conn
+        .prepare_cached("SELECT seq, at, kind FROM events WHERE code = ?1 ORDER BY seq")?
+        .query_map([code], |row| Ok(StoredEvent { seq: row.get(0)?, at: row.get(1)?, kind: row.get(2)? }))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut events = Vec::with_capacity(stored.len());
+    for (i, row) in stored.iter().enumerate() {
+        let unreadable = |why: String| StoreError::Unreadable { code: code.to_owned(), seq: row.seq, why };
+        if row.seq != i as u64 + 1 {
+            return Err(unreadable(format!("expected event {}", i + 1)));
+        }
+        events.push(rows::decode(row).map_err(|err| unreadable(err.to_string()))?);
+    }
+    Ok(events)
 }
 
 impl Store {
@@ -219,6 +228,20 @@ impl Store {
     /// Proves the database takes writes.
     pub async fn check(&self, at: u64) -> Result<(), StoreError> {
         self.ask(|done| Job::Check { at, done }).await?
+    }
+
+    /// Every event on disk of raffle `code`, open or closed (empty if there is none, or it was
+    /// purged), read on a connection of its own.
+    pub async fn read_events(&self, code: &str) -> Result<Vec<Event>, StoreError> {
+        let (path, code) = (self.path.clone(), code.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = Connection::open_with_flags(path.as_path(), flags)?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            events_of(&conn, &code)
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
     }
 
     /// Finishes what is queued, checkpoints the WAL into the database file and stops the thread.

@@ -49,6 +49,7 @@ impl TestServer {
             database: fresh_database(),
             idle: Duration::from_secs(24 * 3_600),
             retention: Duration::from_secs(30 * 86_400),
+            beacon: None,
         }
     }
 
@@ -61,7 +62,7 @@ impl TestServer {
 
     pub async fn client(&self) -> Client {
         let (ws, _) = connect_async(format!("ws://{}/ws", self.addr)).await.expect("connect");
-        Client { ws, closed_with: None }
+        Client { ws, closed_with: None, transcript: Vec::new() }
     }
 
     /// A plain HTTP GET; returns the response's head and body.
@@ -110,6 +111,30 @@ impl TestServer {
     }
 }
 
+/// A server that a test stops (as SIGTERM would) and starts again on the same database.
+pub struct RunningServer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    pub async fn start(settings: server::Settings) -> (TestServer, RunningServer) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let done = tokio::spawn(server::run(listener, settings, async move {
+            let _ = stopped.await;
+        }));
+        (TestServer { addr }, RunningServer { stop, done })
+    }
+
+    /// Shuts the server down and waits until its database is closed.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.done.await.unwrap().unwrap();
+    }
+}
+
 /// A database file of its own, in a folder under target/tmp that outlives the test for a
 /// post-mortem look (`cargo clean` removes it).
 pub fn fresh_database() -> std::path::PathBuf {
@@ -131,6 +156,8 @@ pub struct Phone {
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     closed_with: Option<u16>,
+    /// Every text frame received, as sent: tests look for what must never be in one.
+    pub transcript: Vec<String>,
 }
 
 impl Client {
@@ -157,8 +184,9 @@ impl Client {
             let next = tokio::time::timeout(wait, self.ws.next()).await;
             match next.expect("timed out waiting for a message") {
                 Some(Ok(Message::Text(text))) => {
+                    self.transcript.push(text.as_str().to_owned());
                     return serde_json::from_str(text.as_str())
-                        .unwrap_or_else(|e| panic!("bad frame {text}: {e}"))
+                        .unwrap_or_else(|e| panic!("bad frame {text}: {e}"));
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 other => panic!("expected a text frame, got {other:?}"),
@@ -171,6 +199,20 @@ impl Client {
     pub async fn recv_until(&mut self, wanted: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
         loop {
             let msg = self.recv().await;
+            if wanted(&msg) {
+                return msg;
+            }
+        }
+    }
+
+    /// [`Client::recv_until`], waiting up to `wait` for each message.
+    pub async fn recv_until_within(
+        &mut self,
+        wait: Duration,
+        wanted: impl Fn(&ServerMsg) -> bool,
+    ) -> ServerMsg {
+        loop {
+            let msg = self.recv_within(wait).await;
             if wanted(&msg) {
                 return msg;
             }
@@ -260,7 +302,7 @@ impl TestServer {
         let (ws, _) = tokio_tungstenite::client_async(self.ws_url(), MaybeTlsStream::Plain(stream))
             .await
             .expect("upgrade");
-        Client { ws, closed_with: None }
+        Client { ws, closed_with: None, transcript: Vec::new() }
     }
 
     /// The value of a gauge or counter on /metrics.

@@ -4,7 +4,7 @@
 //! page and `scripts/verify_record.py` check it. docs/fairness.md describes both.
 
 use crate::protocol::PlayerView;
-use crate::raffle::fairness::{self, from_hex, to_hex, DrawInputs, SCHEME};
+use crate::raffle::fairness::{self, from_hex, hex_bytes, to_hex, DrawInputs, SCHEME};
 use crate::raffle::{PlayerId, Raffle, VoidReason};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -210,13 +210,6 @@ pub fn record(raffle: &Raffle, code: &str, chain: Option<ChainView>) -> VerifyRe
         beacon_chain: chain.filter(|_| raffle.draws().iter().any(|d| d.beacon_round.is_some())),
         draws,
     }
-}
-
-fn hex_bytes(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The few browser APIs the screens use besides the socket: tokens in localStorage, the address
-//! bar, the screen wake lock and file downloads. Like `ws_client`, this is browser-only; on the
+//! bar, the screen wake lock, file downloads and full screen. Like `ws_client`, this is browser-only; on the
 //! server these do nothing, since pages only call them from effects and event handlers.
 
 /// Where a screen keeps its secret for one raffle: `raffler.host.K7QX2M`, `raffler.player.K7QX2M`.
@@ -143,5 +143,30 @@ pub fn local_time(ms: u64) -> String {
     {
         let _ = ms;
         String::new()
+    }
+}
+
+/// Shows the page full screen, or leaves full screen if it is. Browsers allow this only in
+/// answer to a key or a click, which is where the stage calls it.
+pub fn toggle_full_screen() {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        if document.fullscreen_element().is_some() {
+            document.exit_fullscreen();
+        } else if let Some(root) = document.document_element() {
+            // Refused (an iframe without permission): the page stays as it is.
+            let _ = root.request_fullscreen();
+        }
+    }
+}
+
+/// Leaves full screen, if the page is in it.
+pub fn leave_full_screen() {
+    #[cfg(feature = "hydrate")]
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        if document.fullscreen_element().is_some() {
+            document.exit_fullscreen();
+        }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! - [`raffle`], [`protocol`]: the raffle engine and the wire types, re-exported from
 //!   `raffler-core` (their home, free of Leptos) so that the screens name them as before.
-//! - [`components`]: one module per screen (home, host, join).
+//! - [`components`]: one module per screen (home, host controls, the stage, join).
 //! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
 //!   downloads. The only modules whose code differs in the browser build.
 
@@ -12,7 +12,7 @@ mod ws_client;
 
 pub use raffler_core::{protocol, raffle, verify};
 
-use components::{home::HomePage, host::HostPage, join::JoinPage};
+use components::{home::HomePage, host::HostPage, join::JoinPage, stage::StagePage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -54,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/host") view=HostPage/>
                     <Route path=path!("/host/:code") view=HostPage/>
+                    <Route path=path!("/host/:code/stage") view=StagePage/>
                     <Route path=path!("/join") view=JoinPage/>
                     <Route path=path!("/join/:code") view=JoinPage/>
                 </Routes>

@@ -26,6 +26,7 @@ impl ClientMsg {
             ClientMsg::ReadmitPlayer { player } => Command::ReadmitPlayer { player: PlayerId(player) },
             ClientMsg::SetBeacon { on } => Command::SetBeacon { on },
             ClientMsg::EndRaffle {} => Command::End,
+            ClientMsg::AddWalkIn { name } => Command::AddWalkIn { name },
             ClientMsg::Ping {}
             | ClientMsg::StartRaffle {}
             | ClientMsg::Join { .. }
@@ -46,6 +47,10 @@ mod tests {
             Some(Command::Draw { draw: DrawNumber(2), prize: Some(PrizeId(3)) })
         );
         assert_eq!(ClientMsg::Claim { draw: 1 }.into_command(), Some(Command::Claim { draw: DrawNumber(1) }));
+        assert_eq!(
+            ClientMsg::AddWalkIn { name: "Ada".into() }.into_command(),
+            Some(Command::AddWalkIn { name: "Ada".into() })
+        );
     }
 
     #[test]

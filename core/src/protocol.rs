@@ -82,6 +82,12 @@ pub enum ClientMsg {
     EndRaffle {},
     /// "Are you there?": answered with `pong`, to find a dead socket quickly.
     Ping {},
+    /// The host enters a person by name (a walk-in, whose phone is dead): they can win, and the
+    /// host claims for them. Refused like a join for a bad or taken name, but not when joining
+    /// is closed.
+    AddWalkIn {
+        name: String,
+    },
 }
 
 /// A message from the server to a browser. Those that report a raffle event carry its `seq`.
@@ -256,6 +262,10 @@ pub struct Board {
     pub draws: Vec<DrawView>,
     /// Players the host removed, who can be let back in.
     pub removed: Vec<PlayerView>,
+    /// The ids of the players the host entered by name (walk-ins), in or not: the screens and
+    /// the export mark them "entered by the host".
+    #[serde(default)]
+    pub walk_ins: Vec<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

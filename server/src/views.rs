@@ -80,6 +80,7 @@ pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
             .filter(|p| p.presence == Presence::Removed)
             .map(player_view)
             .collect(),
+        walk_ins: raffle.players().iter().filter(|p| p.walk_in()).map(|p| p.id.0).collect(),
     }
 }
 

@@ -1,8 +1,10 @@
 //! One module per screen, plus the bits they share.
 
+pub mod countdown;
 pub mod home;
 pub mod host;
 pub mod join;
+pub mod stage;
 
 use leptos::prelude::*;
 
@@ -30,10 +32,7 @@ pub fn ticking_clock() -> RwSignal<f64> {
     now
 }
 
-/// 75 seconds as "1:15".
-pub fn minutes_seconds(seconds: u64) -> String {
-    format!("{}:{:02}", seconds / 60, seconds % 60)
-}
+pub use countdown::minutes_seconds;
 
 /// The connection state, small in a corner: "Live", or "Reconnecting…" while the screen
 /// finds its way back by itself.

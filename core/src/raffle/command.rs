@@ -75,6 +75,11 @@ pub enum Command {
         player: PlayerId,
     },
     End,
+    /// The host enters a person by name (a walk-in: their phone is dead, or they have none).
+    /// They can win like anyone; having no phone, they claim at the host, who claims for them.
+    AddWalkIn {
+        name: String,
+    },
 }
 
 impl Command {

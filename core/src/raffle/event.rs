@@ -119,4 +119,10 @@ pub enum EventKind {
         player: PlayerId,
     },
     Ended,
+    /// The host entered a person by name (see `Command::AddWalkIn`). A player like any other,
+    /// but with no token: no screen can ever be them.
+    WalkInAdded {
+        player: PlayerId,
+        name: String,
+    },
 }

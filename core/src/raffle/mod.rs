@@ -328,7 +328,8 @@ impl Raffle {
     /// The player a phone's join id made, if they are in, with their token: the answer to a
     /// join asked again.
     pub fn joined_with(&self, join_id: &str) -> Option<(PlayerId, &Token)> {
-        self.state.joined_with(join_id).filter(|p| p.presence == Presence::In).map(|p| (p.id, &p.token))
+        let player = self.state.joined_with(join_id).filter(|p| p.presence == Presence::In)?;
+        Some((player.id, player.token.as_ref()?))
     }
 
     /// When the host ended the raffle.

@@ -61,7 +61,18 @@ pub(super) fn decide(
             let player = player.ok_or(Rejected::UnknownPlayer)?;
             Ok(vec![EventKind::PlayerLeft { player }])
         }
-        Command::Claim { draw } => claim(state, player.ok_or(Rejected::NotTheWinner)?, draw),
+        Command::Claim { draw } => match player {
+            Some(player) => claim(state, player, draw),
+            // A walk-in has no phone: they claim at the host, who claims for them.
+            None if actor == Actor::Host => {
+                let winner = state.draw(draw).ok_or(Rejected::UnknownDraw)?.winner;
+                match winner.and_then(|w| state.player(w)) {
+                    Some(p) if p.walk_in() => claim(state, p.id, draw),
+                    _ => Err(Rejected::NotTheWinner),
+                }
+            }
+            None => Err(Rejected::NotTheWinner),
+        },
         Command::AddPrize { name } => {
             let name = normalize_prize_name(&name)?;
             room_for_a_prize(state, settings)?;
@@ -111,6 +122,18 @@ pub(super) fn decide(
         Command::End => Ok(vec![EventKind::Ended]),
         Command::SetBeacon { on } if on && settings.beacon.is_none() => Err(Rejected::NoBeacon),
         Command::SetBeacon { on } => Ok(changed(state.beacon_on != on, EventKind::BeaconChanged { on })),
+        // Whether joining is open is for phones: the host lets in whom they choose.
+        Command::AddWalkIn { name } => {
+            if state.players.len() >= settings.max_players {
+                return Err(Rejected::RaffleFull { max: settings.max_players });
+            }
+            let name = normalize_name(&name, settings.max_name_chars)?;
+            if let Some(&index) = state.names.get(&collision_key(&name)) {
+                return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });
+            }
+            let player = PlayerId(state.players.len() as u32 + 1);
+            Ok(vec![EventKind::WalkInAdded { player, name }])
+        }
     }
 }
 

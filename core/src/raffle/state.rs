@@ -26,7 +26,15 @@ pub struct Player {
     pub id: PlayerId,
     pub name: String,
     pub presence: Presence,
-    pub(super) token: Token,
+    /// `None` for a walk-in, whom the host entered: no screen holds a token for them.
+    pub(super) token: Option<Token>,
+}
+
+impl Player {
+    /// Entered by the host rather than joined from a phone.
+    pub fn walk_in(&self) -> bool {
+        self.token.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,7 +229,16 @@ impl State {
                     id: *player,
                     name: name.clone(),
                     presence: Presence::In,
-                    token: token.clone(),
+                    token: Some(token.clone()),
+                });
+            }
+            EventKind::WalkInAdded { player, name } => {
+                self.names.insert(collision_key(name), self.players.len());
+                self.players.push(Player {
+                    id: *player,
+                    name: name.clone(),
+                    presence: Presence::In,
+                    token: None,
                 });
             }
             EventKind::PlayerLeft { player } => self.set_presence(*player, Presence::Left),
@@ -231,7 +248,9 @@ impl State {
                 let p = &mut self.players[index];
                 p.presence = Presence::In;
                 self.names.insert(collision_key(&p.name), index);
-                self.tokens.insert(p.token.clone(), *player);
+                if let Some(token) = &p.token {
+                    self.tokens.insert(token.clone(), *player);
+                }
             }
             EventKind::PrizeAdded { prize, name } => self.prizes.push(Prize {
                 id: *prize,
@@ -303,7 +322,9 @@ impl State {
         player.presence = presence;
         // The name is free again for someone new; the token no longer works.
         self.names.remove(&collision_key(&player.name));
-        self.tokens.remove(&player.token);
+        if let Some(token) = &player.token {
+            self.tokens.remove(token);
+        }
     }
 
     fn prize_mut(&mut self, id: PrizeId) -> &mut Prize {

@@ -586,3 +586,67 @@ fn a_repeat_winners_change_during_a_spin_applies_from_the_next_draw() {
         Err(Rejected::NoEligiblePlayers)
     );
 }
+
+#[test]
+fn a_walk_in_entered_by_the_host_can_win_and_the_host_claims_for_them() {
+    let settings = RaffleSettings { spin: Millis(0), ..RaffleSettings::default() };
+    let (mut r, first) =
+        Raffle::new(settings, T0, "K7QX2M", Token::new("h"), Box::new(StdRng::seed_from_u64(3)));
+    let mut log = vec![first];
+    let as_host = |r: &mut Raffle, log: &mut Vec<Event>, command: Command| {
+        let events = host(r, command)?;
+        log.extend(events.iter().cloned());
+        Ok::<_, Rejected>(events)
+    };
+    // Only the host enters walk-ins, under the same name rules as a join, even with joining closed.
+    let walk_in = Command::AddWalkIn { name: "  Ada  Lovelace ".into() };
+    assert_eq!(r.handle(T0, Actor::Guest, walk_in.clone()), Err(Rejected::NotAllowed));
+    as_host(&mut r, &mut log, Command::SetJoining { open: false }).unwrap();
+    let events = as_host(&mut r, &mut log, walk_in).unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [Event { kind: EventKind::WalkInAdded { player: PlayerId(1), name }, .. }] if name == "Ada Lovelace"
+    ));
+    assert_eq!(
+        as_host(&mut r, &mut log, Command::AddWalkIn { name: "ada lovelace".into() }),
+        Err(Rejected::NameTaken { taken: "Ada Lovelace".into() })
+    );
+    let ada = r.player(PlayerId(1)).unwrap();
+    assert!(ada.walk_in() && ada.presence == Presence::In);
+
+    // The only entrant wins; the host claims for them (they have no phone).
+    let drawn = as_host(&mut r, &mut log, Command::Draw { draw: DrawNumber(1), prize: None }).unwrap();
+    assert!(matches!(
+        drawn.last(),
+        Some(Event { kind: EventKind::WinnerDrawn { winner: PlayerId(1), .. }, .. })
+    ));
+    let claimed = as_host(&mut r, &mut log, Command::Claim { draw: DrawNumber(1) }).unwrap();
+    assert!(matches!(
+        claimed.as_slice(),
+        [Event { kind: EventKind::PrizeClaimed { player: PlayerId(1), .. }, .. }]
+    ));
+
+    // The host claims for walk-ins only: a phone's winner claims on their phone.
+    as_host(&mut r, &mut log, Command::SetJoining { open: true }).unwrap();
+    let token = Token::new("grace-token");
+    let joined =
+        r.handle(T0, Actor::Guest, Command::Join { name: "Grace".into(), token, join_id: None }).unwrap();
+    log.extend(joined);
+    let drawn = as_host(&mut r, &mut log, Command::Draw { draw: DrawNumber(2), prize: None }).unwrap();
+    assert!(matches!(
+        drawn.last(),
+        Some(Event { kind: EventKind::WinnerDrawn { winner: PlayerId(2), .. }, .. })
+    ));
+    assert_eq!(
+        as_host(&mut r, &mut log, Command::Claim { draw: DrawNumber(2) }),
+        Err(Rejected::NotTheWinner)
+    );
+
+    // Removed and let back in, a walk-in still has no token; a replay rebuilds the same players.
+    as_host(&mut r, &mut log, Command::RemovePlayer { player: PlayerId(1) }).unwrap();
+    as_host(&mut r, &mut log, Command::ReadmitPlayer { player: PlayerId(1) }).unwrap();
+    assert!(r.player(PlayerId(1)).unwrap().walk_in());
+    let again = Raffle::replay(settings, &log, Box::new(StdRng::seed_from_u64(3)));
+    assert_eq!(again.players(), r.players());
+    assert_eq!(again.last_seq(), r.last_seq());
+}

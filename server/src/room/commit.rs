@@ -190,7 +190,9 @@ impl Room {
         for event in events {
             board_changed |= views::changes_board(&event);
             match &event.kind {
-                EventKind::PlayerJoined { player, .. } | EventKind::PlayerReadmitted { player } => {
+                EventKind::PlayerJoined { player, .. }
+                | EventKind::PlayerReadmitted { player }
+                | EventKind::WalkInAdded { player, .. } => {
                     let view = views::player_view(self.raffle.player(*player).expect("joined players exist"));
                     self.fanout.player_joined(view, now);
                     if matches!(event.kind, EventKind::PlayerJoined { .. }) {

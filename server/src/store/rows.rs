@@ -97,6 +97,11 @@ enum Row {
         player: u32,
     },
     Ended {},
+    /// A walk-in the host entered: a player without a token.
+    WalkInAdded {
+        player: u32,
+        name: String,
+    },
 }
 
 /// A beacon round's value, in hex.
@@ -174,6 +179,7 @@ pub fn encode(event: &Event) -> StoredEvent {
         EventKind::PrizeClaimed { draw, player } => Row::PrizeClaimed { draw: draw.0, player: player.0 },
         EventKind::WinnerSkipped { draw, player } => Row::WinnerSkipped { draw: draw.0, player: player.0 },
         EventKind::Ended => Row::Ended {},
+        EventKind::WalkInAdded { player, name } => Row::WalkInAdded { player: player.0, name: name.clone() },
     };
     let kind = serde_json::to_string(&row).expect("event rows always serialize");
     StoredEvent { seq: event.seq, at: event.at.0, kind }
@@ -245,6 +251,7 @@ pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
             EventKind::WinnerSkipped { draw: DrawNumber(draw), player: PlayerId(player) }
         }
         Row::Ended {} => EventKind::Ended,
+        Row::WalkInAdded { player, name } => EventKind::WalkInAdded { player: PlayerId(player), name },
     };
     Ok(Event { seq: stored.seq, at: Millis(stored.at), kind })
 }
@@ -282,6 +289,7 @@ mod tests {
                 join_id: Some("f3a9".into()),
             },
             EventKind::PlayerReadmitted { player: w },
+            EventKind::WalkInAdded { player: w, name: "Ada".into() },
             EventKind::ClaimExpired { draw: d, player: w },
             EventKind::PlayerLeft { player: w },
             EventKind::PlayerRemoved { player: w },

@@ -18,7 +18,15 @@ pub(super) fn OpenClaims(host: Host) -> impl IntoView {
             b.draws
                 .iter()
                 .filter(|d| d.claim == ClaimView::Open && Some(d.draw) != stage_shows)
-                .map(|d| (d.draw, d.prize.clone(), d.winner.clone().map(|w| w.name).unwrap_or_default()))
+                .map(|d| {
+                    let winner = d.winner.clone();
+                    (
+                        d.draw,
+                        d.prize.clone(),
+                        winner.as_ref().map(|w| w.id),
+                        winner.map(|w| w.name).unwrap_or_default(),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     };
@@ -28,7 +36,7 @@ pub(super) fn OpenClaims(host: Host) -> impl IntoView {
             <section class="panel open-claims" aria-labelledby="open-claims-heading">
                 <h2 id="open-claims-heading">"Waiting for claims"</h2>
                 <ul>
-                    {move || waiting().into_iter().map(|(draw, prize, winner)| {
+                    {move || waiting().into_iter().map(|(draw, prize, winner_id, winner)| {
                         let label = match &prize {
                             Some(prize) => format!("#{draw} {prize}: {winner}"),
                             None => format!("#{draw}: {winner}"),
@@ -43,6 +51,12 @@ pub(super) fn OpenClaims(host: Host) -> impl IntoView {
                                     (Some(s), false) => format!("waiting… {}", minutes_seconds(s)),
                                     (None, _) => "waiting…".to_owned(),
                                 }}</span>
+                                // A walk-in has no phone: they claim at the host.
+                                {host.is_walk_in(winner_id).then(|| view! {
+                                    <button class="button primary" on:click=move |_| host.send(ClientMsg::Claim { draw })>
+                                        {format!("Claim for {}", winner.clone())}
+                                    </button>
+                                })}
                                 {(!ended()).then(|| view! {
                                     <button class="button" on:click=move |_| host.send(ClientMsg::Redraw { draw })>
                                         {format!("Redraw: {winner} is not here")}

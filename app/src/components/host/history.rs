@@ -1,5 +1,5 @@
 //! The history of the evening: every draw, its winner, claimed or skipped, and when; to keep as
-//! CSV or JSON.
+//! CSV or JSON. A winner the host entered by name (a walk-in) is marked "entered by the host".
 
 use super::Host;
 use crate::browser;
@@ -10,11 +10,11 @@ use leptos::prelude::*;
 pub(super) fn History(host: Host) -> impl IntoView {
     let code = move || host.board.with(|b| b.code.clone());
     let download_csv = move |_| {
-        let csv = host.board.with_untracked(|b| to_csv(&b.draws));
+        let csv = host.board.with_untracked(|b| to_csv(&b.draws, &b.walk_ins));
         browser::download(&format!("raffle-{}.csv", code()), "text/csv", &csv);
     };
     let download_json = move |_| {
-        let json = host.board.with_untracked(|b| serde_json::to_string_pretty(&b.draws).unwrap_or_default());
+        let json = host.board.with_untracked(|b| to_json(&b.draws, &b.walk_ins));
         browser::download(&format!("raffle-{}.json", code()), "application/json", &json);
     };
     view! {
@@ -31,7 +31,7 @@ pub(super) fn History(host: Host) -> impl IntoView {
                                 <tr>
                                     <td>{d.draw}</td>
                                     <td>{d.prize.clone().unwrap_or_else(|| "—".into())}</td>
-                                    <td>{d.winner.clone().map(|w| w.name).unwrap_or_else(|| "—".into())}</td>
+                                    <td>{winner_label(&d, &host.board.with_untracked(|b| b.walk_ins.clone()))}</td>
                                     <td>{result(&d, host.board.with_untracked(|b| b.ended_at))}</td>
                                     <td>{browser::local_time(d.claim_changed_at.or(d.revealed_at).unwrap_or(d.started_at))}</td>
                                 </tr>
@@ -67,14 +67,45 @@ fn result(d: &DrawView, ended_at: Option<u64>) -> String {
     }
 }
 
-fn to_csv(draws: &[DrawView]) -> String {
-    let mut csv =
-        String::from("draw,prize,winner,result,redraw_of,started_at,revealed_at,claimed_or_skipped_at\n");
+/// Whether `d`'s winner was entered by the host (a walk-in) rather than joined from a phone.
+fn entered_by_host(d: &DrawView, walk_ins: &[u32]) -> bool {
+    d.winner.as_ref().is_some_and(|w| walk_ins.contains(&w.id))
+}
+
+/// The winner as the history table shows them.
+fn winner_label(d: &DrawView, walk_ins: &[u32]) -> String {
+    match &d.winner {
+        Some(w) if entered_by_host(d, walk_ins) => format!("{} (entered by the host)", w.name),
+        Some(w) => w.name.clone(),
+        None => "—".into(),
+    }
+}
+
+/// The draws as JSON, each with `entered_by_host` beside the wire's fields.
+fn to_json(draws: &[DrawView], walk_ins: &[u32]) -> String {
+    let rows: Vec<serde_json::Value> = draws
+        .iter()
+        .map(|d| {
+            let mut row = serde_json::to_value(d).unwrap_or_default();
+            if let Some(fields) = row.as_object_mut() {
+                fields.insert("entered_by_host".into(), entered_by_host(d, walk_ins).into());
+            }
+            row
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows).unwrap_or_default()
+}
+
+fn to_csv(draws: &[DrawView], walk_ins: &[u32]) -> String {
+    let mut csv = String::from(
+        "draw,prize,winner,entered_by_host,result,redraw_of,started_at,revealed_at,claimed_or_skipped_at\n",
+    );
     for d in draws {
         let row = [
             d.draw.to_string(),
             d.prize.clone().unwrap_or_default(),
             d.winner.as_ref().map(|w| w.name.clone()).unwrap_or_default(),
+            if entered_by_host(d, walk_ins) { "yes" } else { "" }.to_owned(),
             format!("{:?}", d.claim).to_lowercase(),
             d.redraw_of.map(|r| r.to_string()).unwrap_or_default(),
             browser::iso_time(d.started_at),
@@ -127,8 +158,14 @@ mod tests {
             claim_ms_left: None,
             beacon_round: None,
         };
-        let csv = to_csv(&[draw]);
+        let csv = to_csv(std::slice::from_ref(&draw), &[]);
         assert_eq!(csv.lines().count(), 2);
-        assert!(csv.lines().nth(1).unwrap().starts_with("1,Book,Ada,claimed,,"));
+        assert!(csv.lines().nth(1).unwrap().starts_with("1,Book,Ada,,claimed,,"));
+        // Ada entered by the host (a walk-in): the export says so.
+        let csv = to_csv(std::slice::from_ref(&draw), &[3]);
+        assert!(csv.lines().nth(1).unwrap().starts_with("1,Book,Ada,yes,claimed,,"));
+        let json: serde_json::Value = serde_json::from_str(&to_json(&[draw], &[3])).unwrap();
+        assert_eq!(json[0]["entered_by_host"], true);
+        assert_eq!(json[0]["winner"]["name"], "Ada");
     }
 }

@@ -4,15 +4,19 @@
 
 mod claims;
 mod controls;
+mod draw;
 mod history;
 mod prizes;
-mod stage;
+mod walk_in;
 
-use super::{hydrated, LinkNotice};
+pub(crate) use draw::{reel_names, Reel};
+
+use super::{countdown, hydrated, LinkNotice};
 use crate::browser;
 use crate::protocol::{Board, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
 use crate::ws_client::{self, LinkState, Socket};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// How many of the newest names the host's list shows.
@@ -49,7 +53,7 @@ pub(super) struct Errors {
 
 /// The server answers a closed raffle and a foreign browser alike (so that codes cannot be
 /// probed), and so does this page.
-const CANNOT_HOST: &str =
+pub(crate) const CANNOT_HOST: &str =
     "This raffle has closed, or this browser is not its host. Start a new one from the home page.";
 
 impl Host {
@@ -93,7 +97,8 @@ impl Host {
             ServerMsg::Error { field, message, .. } => match field {
                 Some(Field::Draw | Field::Claim) => self.errors.draw.set(Some(message)),
                 Some(Field::Prize) => self.errors.prize.set(Some(message)),
-                Some(Field::Player) => self.errors.player.set(Some(message)),
+                // A host's name errors are a walk-in's (hosts never join).
+                Some(Field::Player | Field::Name) => self.errors.player.set(Some(message)),
                 _ => self.errors.page.set(Some(message)),
             },
             _ => {}
@@ -104,7 +109,12 @@ impl Host {
     fn seconds_left(&self, draw: u32, now: f64) -> Option<u64> {
         let deadline =
             self.claim_deadlines.with(|all| all.iter().find(|(d, _)| *d == draw).map(|(_, at)| *at))?;
-        Some(((deadline - now) / 1_000.0).ceil().max(0.0) as u64)
+        Some(countdown::seconds_left(deadline, now))
+    }
+
+    /// Whether player `id` was entered by the host (a walk-in).
+    fn is_walk_in(&self, id: Option<u32>) -> bool {
+        id.is_some_and(|id| self.board.with(|b| b.walk_ins.contains(&id)))
     }
 
     fn give_up(&self, why: &str) {
@@ -114,7 +124,8 @@ impl Host {
 
     fn set_board(&self, board: Board) {
         let now = browser::now_ms();
-        let deadlines = board.draws.iter().filter_map(|d| Some((d.draw, now + d.claim_ms_left? as f64)));
+        let deadlines =
+            board.draws.iter().filter_map(|d| Some((d.draw, countdown::deadline(now, d.claim_ms_left?))));
         self.claim_deadlines.set(deadlines.collect());
         if board.draws.last().is_some_and(|d| d.winner.is_some()) {
             self.errors.draw.set(None);
@@ -148,13 +159,13 @@ pub fn HostPage() -> impl IntoView {
         // On every (re)connection: resume with the token this browser holds, or start a raffle.
         let hello = move || match host.code.get_untracked() {
             None => Some(ClientMsg::StartRaffle {}),
-            Some(code) => match browser::load(&browser::token_key("host", &code)) {
-                Some(token) => Some(ClientMsg::Resume { code, token, last_seq: None }),
-                None => {
+            Some(code) => {
+                let resume = host_resume(&code);
+                if resume.is_none() {
                     host.give_up(CANNOT_HOST);
-                    None
                 }
-            },
+                resume
+            }
         };
         let socket =
             ws_client::open(hello, move |msg| host.on_message(msg), move |state| set_link.set(state));
@@ -162,6 +173,7 @@ pub fn HostPage() -> impl IntoView {
     });
 
     view! {
+        <Title text="Raffler · Controls"/>
         <section class="host">
             <LinkNotice link/>
             {move || host.errors.page.get().map(|e| view! {
@@ -174,8 +186,17 @@ pub fn HostPage() -> impl IntoView {
     }
 }
 
+/// What a host screen (the controls or the stage) says on every (re)connection: resume with the
+/// host token this browser holds for `code`. `None`: it holds none, so it is not this raffle's
+/// host. The token stays in localStorage: a second window of the same browser finds it there,
+/// and no URL ever carries it.
+pub(crate) fn host_resume(code: &str) -> Option<ClientMsg> {
+    let token = browser::load(&browser::token_key("host", code))?;
+    Some(ClientMsg::Resume { code: code.to_owned(), token, last_seq: None })
+}
+
 /// The address a person types: no scheme, and no code (the code is shown on its own).
-fn typed_join_url(join_url: &str) -> String {
+pub(crate) fn typed_join_url(join_url: &str) -> String {
     let url = join_url.rsplit_once('/').map_or(join_url, |(base, _code)| base);
     url.split_once("://").map_or(url, |(_, rest)| rest).to_owned()
 }
@@ -206,25 +227,37 @@ fn RaffleView(host: Host) -> impl IntoView {
                     {move || host.board.with(|b| b.fingerprint.clone()).map(|fp| view! {
                         <p class="fingerprint">"Fingerprint "<strong>{fp}</strong></p>
                     })}
+                    // The show for the projector, in a window of its own: the same browser, so
+                    // it finds the host token in localStorage; the link carries only the code.
+                    <a class="button open-stage" target="_blank"
+                        href=move || format!("/host/{}/stage", host.board.with(|b| b.code.clone()))>
+                        "Open the stage"
+                    </a>
+                    <p class="hint">"For the projector: Space draws, F goes full screen."</p>
                 }.into_any()
             } else {
                 view! { <p class="starting">"Starting a raffle…"</p> }.into_any()
             }}
         </aside>
-        <stage::Stage host/>
+        <draw::DrawPanel host/>
         <claims::OpenClaims host/>
         <section class="players" aria-labelledby="players-heading">
             <h2 id="players-heading">
                 {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
             </h2>
             <p class="presence">{move || format!("{} connected now", host.connected.get())}</p>
-            <p class="field-error" role="alert">{move || host.errors.player.get()}</p>
+            <walk_in::WalkInForm host/>
+            <p id="player-error" class="field-error" role="alert">{move || host.errors.player.get()}</p>
             <ul class="player-list">
                 // Newest first, and only the newest: a hall of 18,000 must not become 18,000
                 // nodes. Keyed, so a join adds a node instead of redrawing the list.
                 <For each=move || host.players.with(|all| all.iter().rev().take(SHOWN_NAMES).cloned().collect::<Vec<_>>()) key=|p| p.id let:player>
                     <li>
-                        <span>{player.name.clone()}</span>
+                        <span>
+                            {player.name.clone()}
+                            // The board that lists walk-ins may come just after the join.
+                            {move || host.is_walk_in(Some(player.id)).then(|| view! { <span class="hint">" · entered by the host"</span> })}
+                        </span>
                         <button class="link-button" aria-label=format!("Remove {}", player.name)
                             disabled=move || !host.ready.get() || host.board.with(|b| b.ended)
                             on:click=move |_| host.send(ClientMsg::RemovePlayer { player: player.id })>

@@ -7,7 +7,7 @@
 
 mod results;
 
-use super::{hydrated, minutes_seconds, ticking_clock, LinkNotice};
+use super::{countdown, hydrated, minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
 use crate::protocol::{normalize_code, ClaimView, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
 use crate::ws_client::{self, LinkState, Socket};
@@ -414,7 +414,7 @@ fn WinCard(win: Win, phone: Phone, my_name: String) -> impl IntoView {
         _ => view! {
             {win.deadline.map(|at| view! {
                 <p class="countdown">{move || {
-                    let left = ((at - now.get()) / 1_000.0).ceil().max(0.0) as u64;
+                    let left = countdown::seconds_left(at, now.get());
                     format!("Claim within {}", minutes_seconds(left))
                 }}</p>
             })}

@@ -4,6 +4,7 @@
 //! follow and whether or not the phone was awake for them. Plain data that applies server
 //! messages: tested natively, without a browser.
 
+use crate::components::countdown;
 use crate::protocol::{ClaimView, DrawView, PlayerView, ServerMsg};
 
 /// The latest draw, as the big screen shows it.
@@ -61,7 +62,8 @@ impl Results {
                     claim: ClaimView::Open,
                 });
                 if self.is_me(winner.id) {
-                    let deadline = (*claim_seconds > 0).then(|| now + f64::from(*claim_seconds) * 1_000.0);
+                    let deadline = (*claim_seconds > 0)
+                        .then(|| countdown::deadline(now, u64::from(*claim_seconds) * 1_000));
                     self.won(Win { draw: *draw, prize: prize.clone(), claim: ClaimView::Open, deadline });
                 }
             }
@@ -80,7 +82,7 @@ impl Results {
             ServerMsg::Ended { claim_ms_left, .. } => {
                 self.ended = true;
                 // After the end a winner may still claim for a while (a longer countdown stands).
-                let until = now + *claim_ms_left as f64;
+                let until = countdown::deadline(now, *claim_ms_left);
                 for win in self.wins.iter_mut().filter(|w| w.claim == ClaimView::Open) {
                     win.deadline = Some(win.deadline.map_or(until, |d| d.max(until)));
                 }
@@ -143,7 +145,7 @@ impl Results {
                     draw: d.draw,
                     prize: d.prize.clone(),
                     claim: d.claim,
-                    deadline: d.claim_ms_left.map(|left| now + left as f64),
+                    deadline: d.claim_ms_left.map(|left| countdown::deadline(now, left)),
                 })
                 .collect(),
             missed: draws

@@ -1,5 +1,5 @@
-//! The middle of the big screen: the draw button, the spinning names, the winner, and whether
-//! the winner has claimed.
+//! The middle of the controls: the draw button, the spinning names, the winner, and whether
+//! the winner has claimed. (The projector's show is `components::stage`.)
 
 use super::Host;
 use crate::components::{minutes_seconds, ticking_clock};
@@ -11,7 +11,7 @@ use leptos::prelude::*;
 const REEL_NAMES: usize = 24;
 
 #[component]
-pub(super) fn Stage(host: Host) -> impl IntoView {
+pub(super) fn DrawPanel(host: Host) -> impl IntoView {
     let current = move || host.board.with(|b| b.draws.last().cloned());
     let next_prize =
         move || host.board.with(|b| b.prizes.iter().find(|p| !p.drawn).map(|p| (p.id, p.name.clone())));
@@ -49,7 +49,11 @@ pub(super) fn Stage(host: Host) -> impl IntoView {
                 Some(d) if d.claim == ClaimView::Void => view! {
                     <p class="stage-idle">"Nobody was left to win that draw."</p>
                 }.into_any(),
-                Some(d) => view! { <Revealed d=d seconds_left redraw/> }.into_any(),
+                Some(d) => {
+                    let walk_in = host.is_walk_in(d.winner.as_ref().map(|w| w.id));
+                    let claim_for = move |draw: u32| host.send(ClientMsg::Claim { draw });
+                    view! { <Revealed d=d seconds_left redraw walk_in claim_for/> }.into_any()
+                }
             }}
             <div class="draw-control">
                 <button class="button primary draw-button" on:click=draw disabled=move || !can_draw()
@@ -71,6 +75,9 @@ fn Revealed(
     d: DrawView,
     seconds_left: impl Fn(u32) -> Option<u64> + Copy + Send + Sync + 'static,
     redraw: impl Fn(u32) + Copy + Send + Sync + 'static,
+    /// The winner was entered by the host: they have no phone, so the host claims for them.
+    walk_in: bool,
+    claim_for: impl Fn(u32) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let winner = d.winner.clone().map(|w| w.name).unwrap_or_default();
     let label = match &d.prize {
@@ -93,6 +100,11 @@ fn Revealed(
                         None => format!("Waiting for {waiting} to claim…"),
                     }}
                 </p>
+                {walk_in.then(|| view! {
+                    <button class="button primary" on:click=move |_| claim_for(number)>
+                        {format!("Claim for {}", winner.clone())}
+                    </button>
+                })}
                 <button class="button" class:urgent=move || seconds_left(number) == Some(0)
                     on:click=move |_| redraw(number)>
                     {format!("Redraw: {winner} is not here")}
@@ -109,14 +121,14 @@ fn Revealed(
 }
 
 /// The names the reel spins through: a spread sample, repeated once so the loop is seamless.
-fn reel_names(players: &[PlayerView]) -> Vec<String> {
+pub(crate) fn reel_names(players: &[PlayerView]) -> Vec<String> {
     let step = (players.len() / REEL_NAMES).max(1);
     let sample: Vec<String> = players.iter().step_by(step).take(REEL_NAMES).map(|p| p.name.clone()).collect();
     sample.iter().chain(sample.iter()).cloned().collect()
 }
 
 #[component]
-fn Reel(names: Vec<String>) -> impl IntoView {
+pub(crate) fn Reel(names: Vec<String>) -> impl IntoView {
     // Slower reels for few names, so three players don't flicker. A class, not a style
     // attribute: the Content-Security-Policy allows no inline styles.
     let speed = if names.len() < 16 { "reel slow" } else { "reel" };

@@ -1,0 +1,203 @@
+//! A whole evening on the stage, message by message and key by key, without a browser.
+
+use super::*;
+use crate::protocol::{DrawView, PrizeView};
+
+fn player(id: u32, name: &str) -> PlayerView {
+    PlayerView { id, name: name.into() }
+}
+
+fn board(prizes: &[(&str, bool)], draws: Vec<DrawView>) -> Board {
+    Board {
+        code: "K7QX2M".into(),
+        joining_open: true,
+        next_draw: draws.len() as u32 + 1,
+        prizes: prizes
+            .iter()
+            .enumerate()
+            .map(|(i, (name, drawn))| PrizeView { id: i as u32 + 1, name: (*name).into(), drawn: *drawn })
+            .collect(),
+        draws,
+        ..Board::default()
+    }
+}
+
+fn draw(n: u32, prize: &str, winner: Option<PlayerView>, claim: ClaimView, ms_left: Option<u64>) -> DrawView {
+    DrawView {
+        draw: n,
+        prize_id: n,
+        prize: Some(prize.into()),
+        winner,
+        claim,
+        started_at: 0,
+        revealed_at: None,
+        claim_changed_at: None,
+        redraw_of: None,
+        claim_ms_left: ms_left,
+        beacon_round: None,
+    }
+}
+
+fn snapshot(players: Vec<PlayerView>, board: Board) -> ServerMsg {
+    ServerMsg::HostSnapshot {
+        seq: 1,
+        join_url: "http://10.0.0.2:3000/join/K7QX2M".into(),
+        qr_svg_url: "/raffles/K7QX2M/qr.svg".into(),
+        connected: players.len() as u32,
+        players,
+        board,
+    }
+}
+
+fn board_msg(board: Board) -> ServerMsg {
+    ServerMsg::Board { seq: 0, board }
+}
+
+#[test]
+fn an_evening_on_the_stage() {
+    let mut s = StageState::default();
+    assert_eq!(s.scene(), Scene::Starting);
+    // Space before the raffle is known does nothing.
+    assert_eq!(s.key(" ", true), vec![]);
+
+    s.apply(&snapshot(vec![], board(&[("Book", false), ("Mug", false)], vec![])), 0.0);
+    assert_eq!(s.scene(), Scene::Waiting);
+    assert!(s.qr_large());
+    assert_eq!(s.key(" ", true), vec![], "nobody to draw from");
+    assert_eq!(s.notice.as_deref(), Some("Nobody has joined yet."));
+
+    s.apply(&ServerMsg::PlayersJoined { players: vec![player(1, "Ada"), player(2, "Bob")], total: 2 }, 0.0);
+    s.apply(&ServerMsg::Presence { connected: 2, total: 2 }, 0.0);
+    assert_eq!((s.scene(), s.total, s.connected), (Scene::Ready, 2, 2));
+    assert_eq!(s.wall().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Bob", "Ada"]);
+    assert_eq!(s.next_prize().as_deref(), Some("Book"));
+
+    // Space draws the next prize; while the link is down it waits for the host to press again.
+    assert_eq!(s.key(" ", false), vec![]);
+    let space = s.key(" ", true);
+    assert_eq!(space, vec![Effect::Send(ClientMsg::Draw { draw: 1, prize: Some(1) })]);
+    assert_eq!(s.notice, None);
+    // A second press before the board moves asks for the same draw, which the core does once.
+    assert_eq!(s.key(" ", true), space);
+
+    let spinning = vec![draw(1, "Book", None, ClaimView::Spinning, None)];
+    s.apply(&board_msg(board(&[("Book", true), ("Mug", false)], spinning.clone())), 0.0);
+    assert_eq!(s.scene(), Scene::Spinning { draw: 1, prize: Some("Book".into()) });
+    assert!(!s.qr_large(), "the QR code shrinks once the show starts");
+    assert_eq!(s.key(" ", true), vec![], "no second draw while the names spin");
+
+    // The reveal: seen live, so it celebrates.
+    s.apply(
+        &ServerMsg::WinnerDrawn {
+            seq: 5,
+            draw: 1,
+            prize: Some("Book".into()),
+            winner: player(2, "Bob"),
+            claim_seconds: 60,
+        },
+        10_000.0,
+    );
+    assert_eq!(s.celebrate, Some(1));
+    let revealed = vec![draw(1, "Book", Some(player(2, "Bob")), ClaimView::Open, Some(60_000))];
+    s.apply(&board_msg(board(&[("Book", true), ("Mug", false)], revealed)), 10_000.0);
+    assert_eq!(
+        s.scene(),
+        Scene::Revealed {
+            draw: 1,
+            prize: Some("Book".into()),
+            winner: "Bob".into(),
+            claim: ClaimView::Open,
+            walk_in: false
+        }
+    );
+    assert_eq!(s.seconds_left(1, 10_000.0), Some(60));
+    assert_eq!(s.seconds_left(1, 69_500.0), Some(1));
+    assert_eq!(s.seconds_left(1, 80_000.0), Some(0));
+
+    // Bob is not here: redrawn from the controls; Ada wins and claims.
+    let mut draws = vec![
+        draw(1, "Book", Some(player(2, "Bob")), ClaimView::Skipped, None),
+        draw(2, "Book", Some(player(1, "Ada")), ClaimView::Claimed, None),
+    ];
+    draws[1].redraw_of = Some(1);
+    s.apply(&board_msg(board(&[("Book", true), ("Mug", false)], draws.clone())), 20_000.0);
+    assert_eq!(s.seconds_left(1, 20_000.0), None, "a settled claim has no countdown");
+    assert!(matches!(s.scene(), Scene::Revealed { draw: 2, claim: ClaimView::Claimed, .. }));
+    let names: Vec<_> = s.winners().into_iter().map(|w| (w.draw, w.name)).collect();
+    assert_eq!(names, [(2, "Ada".to_owned())], "a skipped winner is not a winner of the evening");
+
+    // The next Space is for the Mug, draw 3.
+    assert_eq!(s.key(" ", true), vec![Effect::Send(ClientMsg::Draw { draw: 3, prize: Some(2) })]);
+    // The core refuses it (say, nobody left who may win): the stage says why, until the next draw.
+    s.apply(&ServerMsg::error(ErrorCode::NoEligiblePlayers, Some(Field::Draw), "Nobody left to win."), 0.0);
+    assert_eq!(s.notice.as_deref(), Some("Nobody left to win."));
+    s.apply(
+        &ServerMsg::DrawStarted {
+            seq: 9,
+            draw: 3,
+            prize: Some("Mug".into()),
+            spin_ms: 0,
+            redraw_of: None,
+            entries_hash: None,
+            beacon_round: None,
+        },
+        0.0,
+    );
+    assert_eq!(s.notice, None);
+
+    // Ada leaves; the wall forgets her.
+    s.apply(&ServerMsg::PlayersGone { players: vec![1], total: 1 }, 0.0);
+    assert_eq!(s.wall().map(|p| p.id).collect::<Vec<_>>(), [2]);
+
+    // The end: nothing more to draw; F and Esc still work.
+    let mut ended = board(&[("Book", true), ("Mug", false)], draws);
+    ended.ended = true;
+    s.apply(&board_msg(ended), 0.0);
+    assert_eq!(s.scene(), Scene::Ended);
+    assert_eq!(s.key(" ", true), vec![]);
+    assert_eq!(s.key("f", true), vec![Effect::ToggleFullScreen]);
+    assert_eq!(s.key("F", true), vec![Effect::ToggleFullScreen]);
+    assert_eq!(s.key("Escape", true), vec![Effect::LeaveFullScreen]);
+    assert_eq!(s.key("d", true), vec![]);
+}
+
+#[test]
+fn a_reloaded_stage_does_not_celebrate_an_old_reveal() {
+    let mut s = StageState::default();
+    let revealed = vec![draw(1, "Book", Some(player(1, "Ada")), ClaimView::Open, None)];
+    s.apply(&snapshot(vec![player(1, "Ada")], board(&[("Book", true)], revealed)), 0.0);
+    assert!(matches!(s.scene(), Scene::Revealed { draw: 1, .. }));
+    assert_eq!(s.celebrate, None);
+    // Without prizes left, Space draws for a winner alone.
+    assert_eq!(s.key(" ", true), vec![Effect::Send(ClientMsg::Draw { draw: 2, prize: None })]);
+}
+
+#[test]
+fn the_wall_keeps_only_the_newest_names() {
+    let mut s = StageState::default();
+    let many: Vec<_> = (1..=WALL_NAMES as u32 + 50).map(|i| player(i, &format!("P{i}"))).collect();
+    s.apply(&snapshot(many, board(&[], vec![])), 0.0);
+    assert_eq!(s.wall().count(), WALL_NAMES);
+    assert_eq!(s.wall().next().map(|p| p.id), Some(WALL_NAMES as u32 + 50));
+    s.apply(&ServerMsg::PlayersJoined { players: vec![player(9_999, "New")], total: 351 }, 0.0);
+    assert_eq!(s.wall().count(), WALL_NAMES);
+    assert_eq!(s.wall().next().map(|p| p.name.as_str()), Some("New"));
+    assert_eq!(s.total, 351);
+}
+
+#[test]
+fn a_browser_that_is_not_the_host_gives_up() {
+    let mut s = StageState::default();
+    s.apply(&ServerMsg::error(ErrorCode::BadToken, None, "no"), 0.0);
+    assert!(s.gone);
+}
+
+#[test]
+fn a_walk_in_who_wins_is_told_to_claim_at_the_host() {
+    let mut s = StageState::default();
+    let mut b =
+        board(&[("Book", true)], vec![draw(1, "Book", Some(player(1, "Ada")), ClaimView::Open, None)]);
+    b.walk_ins = vec![1];
+    s.apply(&snapshot(vec![player(1, "Ada")], b), 0.0);
+    assert!(matches!(s.scene(), Scene::Revealed { walk_in: true, .. }));
+}

@@ -294,6 +294,9 @@ pub struct DrawView {
     /// The beacon round the draw used (or waits for); `None`: from the seed alone.
     #[serde(default)]
     pub beacon_round: Option<u64>,
+    /// Why a void draw has no winner; `None` for a draw with a winner or still spinning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub void_reason: Option<VoidView>,
 }
 
 /// Why a draw has no winner (`draw_voided`).

@@ -45,6 +45,14 @@ pub fn draw_view(raffle: &Raffle, draw: &Draw, now: Millis) -> DrawView {
         redraw_of: draw.redraw_of.map(|d| d.0),
         claim_ms_left,
         beacon_round: draw.beacon_round,
+        void_reason: draw.void_reason.map(void_view),
+    }
+}
+
+fn void_view(reason: VoidReason) -> VoidView {
+    match reason {
+        VoidReason::NobodyLeft => VoidView::NobodyLeft,
+        VoidReason::BeaconLate => VoidView::BeaconLate,
     }
 }
 
@@ -122,14 +130,9 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
                 .and_then(|view| view.claim_ms_left)
                 .map_or(0, |left| left.div_ceil(1_000) as u32),
         },
-        EventKind::DrawVoided { draw, reason } => ServerMsg::DrawVoided {
-            seq,
-            draw: draw.0,
-            reason: Some(match reason {
-                VoidReason::NobodyLeft => VoidView::NobodyLeft,
-                VoidReason::BeaconLate => VoidView::BeaconLate,
-            }),
-        },
+        EventKind::DrawVoided { draw, reason } => {
+            ServerMsg::DrawVoided { seq, draw: draw.0, reason: Some(void_view(*reason)) }
+        }
         EventKind::PrizeClaimed { draw, player } => {
             ServerMsg::PrizeClaimed { seq, draw: draw.0, player: player.0 }
         }

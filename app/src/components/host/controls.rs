@@ -21,6 +21,17 @@ pub(super) fn Controls(host: Host) -> impl IntoView {
                     on:change=move |ev| host.send(ClientMsg::SetRepeatWinners { allowed: event_target_checked(&ev) })/>
                 "Allow repeat winners"
             </label>
+            // Off for a venue with no internet: the draws then say "seed only" (docs/fairness.md).
+            <label class="check">
+                <input type="checkbox" prop:checked=move || board.with(|b| b.beacon_on) disabled=move || !live()
+                    on:change=move |ev| host.send(ClientMsg::SetBeacon { on: event_target_checked(&ev) })/>
+                "Draws wait for public randomness (the drand beacon; needs internet)"
+            </label>
+            <p class="verify-link">
+                <a href=move || board.with(|b| format!("/verify/{}", b.code)) target="_blank">
+                    "Check every draw (anyone can, after the end)"
+                </a>
+            </p>
             <label for="claim-seconds">"Claim countdown (seconds, 0 for none)"</label>
             <input id="claim-seconds" type="number" min="0" max="3600" inputmode="numeric"
                 prop:value=move || board.with(|b| b.claim_seconds.to_string()) disabled=move || !live()

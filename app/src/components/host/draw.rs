@@ -3,7 +3,7 @@
 
 use super::Host;
 use crate::components::{minutes_seconds, ticking_clock};
-use crate::protocol::{ClaimView, ClientMsg, DrawView, PlayerView};
+use crate::protocol::{ClaimView, ClientMsg, DrawView, PlayerView, VoidView};
 use crate::ws_client::LinkState;
 use leptos::prelude::*;
 
@@ -47,7 +47,11 @@ pub(super) fn DrawPanel(host: Host) -> impl IntoView {
                     <Reel names=host.players.with_untracked(|all| reel_names(all))/>
                 }.into_any(),
                 Some(d) if d.claim == ClaimView::Void => view! {
-                    <p class="stage-idle">"Nobody was left to win that draw."</p>
+                    <p class="stage-idle">{if d.void_reason == Some(VoidView::BeaconLate) {
+                        "The public randomness (drand) did not come in time: nobody won that draw. Draw again, or turn the beacon off if there is no internet."
+                    } else {
+                        "Nobody was left to win that draw."
+                    }}</p>
                 }.into_any(),
                 Some(d) => {
                     let walk_in = host.is_walk_in(d.winner.as_ref().map(|w| w.id));

@@ -157,6 +157,7 @@ mod tests {
             redraw_of: None,
             claim_ms_left: None,
             beacon_round: None,
+            void_reason: None,
         };
         let csv = to_csv(std::slice::from_ref(&draw), &[]);
         assert_eq!(csv.lines().count(), 2);

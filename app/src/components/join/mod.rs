@@ -310,9 +310,14 @@ fn InRaffle(phone: Phone) -> impl IntoView {
     let status = move || {
         let (ended, latest, mine) = results.with(|r| (r.ended, r.latest.clone(), r.latest_is_mine()));
         if ended {
+            // Anyone may check that every draw was fair, on the same server (docs/fairness.md).
+            let verify = phone.code.get().map(|code| format!("/verify/{code}"));
             return Some(
-                view! { <Card class="lost" big="The raffle has ended".into() text="Thanks for playing!".into()/> }
-                    .into_any(),
+                view! {
+                    <Card class="lost" big="The raffle has ended".into() text="Thanks for playing!".into()/>
+                    {verify.map(|href| view! { <p class="verify-link"><a href=href>"Check every draw"</a></p> })}
+                }
+                .into_any(),
             );
         }
         let Some(latest) = latest else {
@@ -337,7 +342,7 @@ fn InRaffle(phone: Phone) -> impl IntoView {
                 view! { <Card class="drawing" big="Drawing…".into() text/> }.into_any()
             }
             ClaimView::Void => {
-                view! { <Card class="lost" big="No winner".into() text="Nobody was left to win that draw.".into()/> }
+                view! { <Card class="lost" big="No winner".into() text="Nobody won that draw: the host will draw again.".into()/> }
                     .into_any()
             }
             ClaimView::Skipped if mine => view! {

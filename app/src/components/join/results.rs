@@ -218,6 +218,7 @@ mod tests {
             redraw_of: None,
             claim_ms_left,
             beacon_round: None,
+            void_reason: None,
         }
     }
 

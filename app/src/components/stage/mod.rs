@@ -125,6 +125,7 @@ fn TheShow(stage: RwSignal<StageState>) -> impl IntoView {
             {move || stage.with(|s| s.board.fingerprint.clone()).map(|fp| view! {
                 <p class="fingerprint">"Fingerprint "<strong>{fp}</strong></p>
             })}
+            <p class="show-fairness">{move || stage.with(|s| s.fairness_line())}</p>
         </aside>
         <ul class="name-wall" aria-label="Players, newest first">
             <For each=move || stage.with(|s| s.wall().cloned().collect::<Vec<_>>()) key=|p| p.id let:player>
@@ -154,9 +155,18 @@ fn scene_view(scene: Scene, stage: RwSignal<StageState>) -> AnyView {
             <Revealed draw prize winner claim walk_in stage/>
         }
         .into_any(),
-        Scene::Void => view! { <p class="show-idle">"Nobody was left to win that draw."</p> }.into_any(),
+        Scene::Void { beacon_late: false } => {
+            view! { <p class="show-idle">"Nobody was left to win that draw."</p> }.into_any()
+        }
+        Scene::Void { beacon_late: true } => view! {
+            <p class="show-idle">"The public randomness did not come in time: nobody won that draw. Draw again."</p>
+        }
+        .into_any(),
         Scene::Ended => view! {
             <p class="show-idle">"The raffle has ended. Thank you, everyone!"</p>
+            {stage.with_untracked(|s| s.verify_url()).map(|url| view! {
+                <p class="show-verify">"Check every draw at "<strong>{url}</strong></p>
+            })}
         }
         .into_any(),
     }

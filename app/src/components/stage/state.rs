@@ -4,7 +4,7 @@
 //! natively (below).
 
 use crate::components::countdown;
-use crate::protocol::{Board, ClaimView, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
+use crate::protocol::{Board, ClaimView, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg, VoidView};
 use std::collections::VecDeque;
 
 /// How many names the wall holds: the newest. A hall of 18,000 must not become 18,000 nodes on
@@ -41,8 +41,11 @@ pub enum Scene {
         claim: ClaimView,
         walk_in: bool,
     },
-    /// Everyone who could have won left during the spin.
-    Void,
+    /// Nobody won: everyone who could have left during the spin, or (`beacon_late`) the draw's
+    /// beacon round did not come in time.
+    Void {
+        beacon_late: bool,
+    },
     Ended,
 }
 
@@ -168,7 +171,7 @@ impl StageState {
                 Scene::Spinning { draw: d.draw, prize: d.prize.clone() }
             }
             Some(d) => match &d.winner {
-                None => Scene::Void,
+                None => Scene::Void { beacon_late: d.void_reason == Some(VoidView::BeaconLate) },
                 Some(w) => Scene::Revealed {
                     draw: d.draw,
                     prize: d.prize.clone(),
@@ -178,6 +181,24 @@ impl StageState {
                 },
             },
         }
+    }
+
+    /// What the latest draw's randomness is, for the sceptics in the hall (docs/fairness.md).
+    pub fn fairness_line(&self) -> Option<String> {
+        let d = self.board.draws.last()?;
+        Some(match (d.beacon_round, d.claim) {
+            (Some(round), ClaimView::Spinning) => {
+                format!("Waiting for public randomness: drand round {round}")
+            }
+            (Some(round), _) => format!("Public randomness: drand round {round}"),
+            (None, _) => "Seed only: trusts the server's operator".into(),
+        })
+    }
+
+    /// Where anyone checks the draws: beside the join page, on the same server.
+    pub fn verify_url(&self) -> Option<String> {
+        let (base, _) = self.join_url.rsplit_once("/join/")?;
+        Some(format!("{base}/verify/{}", self.board.code))
     }
 
     /// The prize the next Space draws, if any is left.

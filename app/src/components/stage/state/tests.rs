@@ -35,6 +35,7 @@ fn draw(n: u32, prize: &str, winner: Option<PlayerView>, claim: ClaimView, ms_le
         redraw_of: None,
         claim_ms_left: ms_left,
         beacon_round: None,
+        void_reason: None,
     }
 }
 
@@ -200,4 +201,24 @@ fn a_walk_in_who_wins_is_told_to_claim_at_the_host() {
     b.walk_ins = vec![1];
     s.apply(&snapshot(vec![player(1, "Ada")], b), 0.0);
     assert!(matches!(s.scene(), Scene::Revealed { walk_in: true, .. }));
+}
+
+#[test]
+fn the_stage_says_what_each_draw_is_random_from_and_where_to_check_it() {
+    let mut s = StageState::default();
+    let ada = player(1, "Ada");
+    let mut spinning = draw(1, "A mug", None, ClaimView::Spinning, None);
+    spinning.beacon_round = Some(1_000);
+    s.apply(&snapshot(vec![ada.clone()], board(&[("A mug", true)], vec![spinning.clone()])), 0.0);
+    assert_eq!(s.fairness_line().as_deref(), Some("Waiting for public randomness: drand round 1000"));
+    let mut late = spinning;
+    late.claim = ClaimView::Void;
+    late.void_reason = Some(VoidView::BeaconLate);
+    s.apply(&board_msg(board(&[("A mug", true)], vec![late])), 0.0);
+    assert_eq!(s.scene(), Scene::Void { beacon_late: true });
+    assert_eq!(s.fairness_line().as_deref(), Some("Public randomness: drand round 1000"));
+    let seed_only = draw(2, "A mug", Some(ada), ClaimView::Open, None);
+    s.apply(&board_msg(board(&[("A mug", true)], vec![seed_only])), 0.0);
+    assert_eq!(s.fairness_line().as_deref(), Some("Seed only: trusts the server's operator"));
+    assert_eq!(s.verify_url().as_deref(), Some("http://10.0.0.2:3000/verify/K7QX2M"));
 }

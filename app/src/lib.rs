@@ -4,9 +4,11 @@
 //!   `raffler-core` (their home, free of Leptos) so that the screens name them as before.
 //! - [`verify`]: the record of a raffle's draws that anyone can check, and the check.
 //! - [`components`]: one module per screen (home, host, join).
+//! - [`backoff`]: how long the socket waits before it reconnects (full jitter, tested natively).
 //! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
 //!   downloads. The only modules whose code differs in the browser build.
 
+pub mod backoff;
 mod browser;
 pub mod components;
 pub mod verify;

@@ -12,6 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// How every `winner_drawn` frame begins.
+const RESULT_PREFIX: &str = r#"{"type":"winner_drawn""#;
+
 /// Writes queued frames, and pings every `heartbeat`; closes when nothing was heard from the
 /// other side for two heartbeats, or when the outbox hangs up. Both are checked while a write
 /// is pending too: a phone that stopped reading (its window is zero) never finishes one.
@@ -29,10 +32,16 @@ pub async fn write_frames(
         tokio::select! {
             item = rx.frames.recv() => match item {
                 Some(Outgoing::Text(frame)) => {
+                    // Serde writes the tag first: a draw's result, for the server's own
+                    // fan-out time (`Metrics::result_written`).
+                    let result = frame.as_str().starts_with(RESULT_PREFIX);
                     if !alive.send(&mut sink, Message::Text(frame), &rx).await {
                         return;
                     }
                     metrics.frames_out.inc();
+                    if result {
+                        metrics.result_written();
+                    }
                 }
                 Some(Outgoing::Close(code, reason)) => {
                     let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
@@ -97,5 +106,20 @@ impl Alive {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RESULT_PREFIX;
+    use crate::outbox::frame;
+    use raffler_core::protocol::{PlayerView, ServerMsg};
+
+    #[test]
+    fn a_result_frame_is_recognised_by_its_first_bytes() {
+        let winner = PlayerView { id: 1, name: "Ada".into() };
+        let result = ServerMsg::WinnerDrawn { seq: 3, draw: 1, prize: None, winner, claim_seconds: 0 };
+        assert!(frame(&result).as_str().starts_with(RESULT_PREFIX));
+        assert!(!frame(&ServerMsg::Resumed { seq: 3 }).as_str().starts_with(RESULT_PREFIX));
     }
 }

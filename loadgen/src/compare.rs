@@ -31,6 +31,11 @@ const FIGURES: [(&str, Figure); 7] = [
     ("errors", |r| Some(r.errors as f64)),
 ];
 
+/// A column as wide as its name and a space, at least 12.
+fn width(name: &str) -> usize {
+    (name.len() + 2).max(12)
+}
+
 pub fn print(specs: &[String]) -> anyhow::Result<()> {
     let mut runs: Vec<(String, Vec<Room>)> = Vec::new();
     for spec in specs {
@@ -45,8 +50,8 @@ pub fn print(specs: &[String]) -> anyhow::Result<()> {
         .chain(runs.iter().skip(1).map(|(n, _)| format!("{first}/{n}")))
         .collect();
     for room in first_rooms {
-        println!("\n{} players{:>width$}", room.players, "", width = 34 - room.players.to_string().len());
-        println!("{:<42}{}", "", names.iter().map(|n| format!("{n:>16}")).collect::<String>());
+        println!("\n{} players", room.players);
+        println!("{:<42}{}", "", names.iter().map(|n| format!("{n:>w$}", w = width(n))).collect::<String>());
         for (label, figure) in FIGURES {
             let values: Vec<Option<f64>> = runs
                 .iter()
@@ -57,7 +62,8 @@ pub fn print(specs: &[String]) -> anyhow::Result<()> {
                 .iter()
                 .map(|v| v.map_or("-".into(), |v| format!("{v:.1}")))
                 .chain(ratios.map(|r| r.map_or("-".into(), |r| format!("{r:.2}"))))
-                .map(|c| format!("{c:>16}"))
+                .zip(&names)
+                .map(|(c, n)| format!("{c:>w$}", w = width(n)))
                 .collect();
             println!("{label:<42}{cells}");
         }

@@ -59,7 +59,8 @@ async fn batch_hosts(raffles: Raffles) {
 }
 
 async fn upgrade(ws: WebSocketUpgrade, State(raffles): State<Raffles>) -> Response {
-    ws.on_upgrade(move |socket| session(socket, raffles))
+    // The read buffer Raffler uses (tungstenite's default is 128 KiB per connection).
+    ws.read_buffer_size(4096).on_upgrade(move |socket| session(socket, raffles))
 }
 
 async fn session(socket: WebSocket, raffles: Raffles) {

@@ -16,7 +16,8 @@
 #                 drops and resumes while a draw spins, then the server is killed (kill -9) while
 #                 a draw spins, started again by this script, and every phone resumes. Raffler
 #                 then spins for $STORM_SPIN_MS (5000) ms, so its fan-out rows include the spin.
-# Ports: Raffler on $BENCH_PORT, the peers on the next four.
+# Ports: Raffler on $BENCH_PORT, the peers on the next four. BENCH_SERVER=path measures that
+# server binary instead of building this tree's.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -34,9 +35,13 @@ done
 port="${BENCH_PORT:-3100}"
 target="${CARGO_TARGET_DIR:-target}"
 
-packages=(-p server -p loadgen)
-[[ ",$peers," == *",axum,"* ]] && packages+=(-p peer-axum)
-cargo build --release "${packages[@]}"
+# BENCH_SERVER: a server binary built earlier (another commit) to measure instead of this tree's.
+# BENCH_BUILD=0: use the binaries already built. The same packages every time: another set would
+# unify dependencies' features differently and rebuild them.
+server_bin="${BENCH_SERVER:-$target/release/server}"
+if [ "${BENCH_BUILD:-1}" != 0 ]; then
+  cargo build --release -p server -p loadgen -p peer-axum
+fi
 # Each process may hold at most this many open files: 18,000 phones need more than the usual
 # 20,000 across server and load generator. Root may raise the hard limit; others keep theirs.
 ulimit -Hn 200000 2>/dev/null || true
@@ -68,7 +73,9 @@ echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(date -u +
 # Raffler. A fresh database on the same disk: every join and draw is on disk before it is
 # announced, as in production. The load generator is one machine joining from a few 127.0.0.x
 # addresses as fast as it can: the per-address limits that protect a real hall are opened up so
-# that it is not throttled. Connections not yet WebSockets may be 1,500 (1,024 by default).
+# that it is not throttled. Connections not yet WebSockets (those still in their handshake) may
+# be 20,000 when the open-file limit allows it, else 1,500 (1,024 by default): a hall joining at
+# 20,000 a second on a busy machine otherwise has handshakes closed as "the idlest".
 # A supervisor starts the server again if it dies (the storm kills it) and keeps its pid in a
 # file; the database survives, so the raffle is restored as after a crash.
 spin=0
@@ -77,13 +84,15 @@ if [ "$storm" = 1 ]; then
   spin="${STORM_SPIN_MS:-5000}"
   storm_args=(--storm --server-pid-file "$scratch/pid")
 fi
+pending=1500
+if [ "$(ulimit -n)" -ge 60000 ]; then pending=20000; fi
 (
   while [ ! -e "$scratch/stop" ]; do
     RAFFLER_LISTEN="127.0.0.1:$port" RAFFLER_PUBLIC_URL="http://127.0.0.1:$port" RAFFLER_SPIN_MS="$spin" \
       RAFFLER_DATABASE="$scratch/raffler.db" \
       RAFFLER_JOINS_PER_MINUTE=10000000 RAFFLER_MAX_CONNECTIONS_PER_IP=100000 \
-      RAFFLER_MAX_PENDING_CONNECTIONS=1500 RAFFLER_MAX_PRIZES=100000 \
-      RUST_LOG=warn "$target/release/server" >> "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
+      RAFFLER_MAX_PENDING_CONNECTIONS="$pending" RAFFLER_MAX_PRIZES=100000 \
+      RUST_LOG=warn "$server_bin" >> "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
     echo $! > "$scratch/pid.new" && mv "$scratch/pid.new" "$scratch/pid"
     wait $! || true
   done
@@ -91,8 +100,10 @@ fi
 server_pid=$!
 for _ in $(seq 1 100); do [ -s "$scratch/pid" ] && break; sleep 0.05; done
 wait_for_port "$port"
+# An error (a lost join or result) fails the bench, but only once the peers have run too.
+status=0
 "$target/release/loadgen" --url "ws://127.0.0.1:$port/ws" --server-pid "$(cat "$scratch/pid")" \
-  --json "$scratch/raffler.json" "${storm_args[@]}" "${loadgen_args[@]}"
+  --json "$scratch/raffler.json" "${storm_args[@]}" "${loadgen_args[@]}" || status=$?
 if [ -n "$json" ]; then cp "$scratch/raffler.json" "$json"; fi
 # The database's side of the run, from the server's own /metrics: how many commits (fsyncs) the
 # joins and draws of every room above cost, and how long they took.
@@ -109,7 +120,7 @@ metrics | awk '
   /^raffler_db_write_seconds_sum / { seconds = $2 }
   END { if (commits > 0) printf "database: %d commits (fsync each) for %d joins and the draws; %.2f ms per commit on average\n", commits, joins, 1000 * seconds / commits }'
 stop_server
-if [ -z "$peers" ]; then exit 0; fi
+if [ -z "$peers" ]; then exit "$status"; fi
 
 # The peers, one after the other, with the same arguments (minus the storm: they have no spin,
 # no tokens and no database to come back to).
@@ -140,7 +151,7 @@ for peer in "${peer_list[@]}"; do
   wait_for_port "$peer_port"
   echo "peer $peer on port $peer_port"
   "$target/release/loadgen" --url "ws://127.0.0.1:$peer_port/ws" --server-pid "$server_pid" \
-    --json "$scratch/$peer.json" "${loadgen_args[@]}"
+    --json "$scratch/$peer.json" "${loadgen_args[@]}" || status=$?
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
@@ -148,3 +159,4 @@ for peer in "${peer_list[@]}"; do
   if [ -n "$json" ]; then cp "$scratch/$peer.json" "${json%.json}.$peer.json"; fi
 done
 "$target/release/loadgen" --compare "${compare[@]}"
+exit "$status"

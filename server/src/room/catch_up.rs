@@ -177,4 +177,26 @@ mod tests {
         let ahead = raffle.last_seq() + 1;
         assert!(snapshot(&missed(&raffle, &log, "ABCDEF", PlayerId(1), Some(ahead), now)));
     }
+
+    /// What the index saves in a storm: a hall of 18,000 that joined early all resuming after a
+    /// draw. Prints the time of 1,000 resumes walked as before and indexed (a debug build: the
+    /// ratio is what counts). `cargo test -p server resume_cost -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn resume_cost_in_a_hall_of_18000() {
+        let (raffle, log) = evening(18_000, 1);
+        // A phone's last seq is its own join's (phones are not told of the others'): phone k of
+        // every 18th resumes from there.
+        let now = Millis(1_000);
+        let time = |f: &dyn Fn(u64) -> usize| {
+            let started = std::time::Instant::now();
+            let told: usize = (0..1_000u64).map(|k| f(2 + k * 18)).sum();
+            (started.elapsed(), told)
+        };
+        let (walked_for, walked_told) = time(&|seen| walked(&raffle, &log, seen, now).len());
+        let (indexed_for, indexed_told) =
+            time(&|seen| missed(&raffle, &log, "ABCDEF", PlayerId(1), Some(seen), now).len() - 1);
+        assert_eq!(walked_told, indexed_told);
+        println!("1,000 resumes after 18,000 joins: walked {walked_for:?}, indexed {indexed_for:?}");
+    }
 }

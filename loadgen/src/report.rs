@@ -10,6 +10,9 @@ pub struct Joins {
     pub failed: u64,
     /// The slowest worker's time from its first connection to its last join.
     pub slowest_worker_ms: u64,
+    /// Connections closed before their phone joined, tried again (the join counts once).
+    #[serde(default)]
+    pub retried: u64,
 }
 
 impl Joins {
@@ -23,6 +26,7 @@ impl Joins {
         self.ok += f[0];
         self.failed += f[1];
         self.slowest_worker_ms = self.slowest_worker_ms.max(f[2]);
+        self.retried += f.get(3).copied().unwrap_or(0);
         Ok(())
     }
 }
@@ -94,6 +98,9 @@ pub struct Storm {
     /// Resumes refused (a phone thrown out of its raffle) and connections dropped meanwhile.
     pub refused: u64,
     pub drops: u64,
+    /// Reconnections that failed (refused, or the handshake closed) and were tried again.
+    #[serde(default)]
+    pub failed_reconnects: u64,
     /// From the storm (the drop, or the kill) to each phone's answer.
     pub back_p50_ms: f64,
     pub back_p99_ms: f64,
@@ -122,7 +129,7 @@ impl Storm {
         planned_reveal: Option<u64>,
         lines: &[String],
     ) -> anyhow::Result<Storm> {
-        let (mut not_back, mut not_current, mut refused, mut drops) = (0, 0, 0, 0);
+        let (mut not_back, mut not_current, mut refused, mut drops, mut failed_reconnects) = (0, 0, 0, 0, 0);
         let (mut back, mut knows) = (Vec::new(), Vec::new());
         for line in lines {
             let rest = line.strip_prefix("storm ").context("a storm line")?;
@@ -133,6 +140,7 @@ impl Storm {
             not_current += c[1];
             refused += c[2];
             drops += c[3];
+            failed_reconnects += c[4];
             for t in back_times.split_whitespace() {
                 back.push(t.parse::<u64>()?);
             }
@@ -159,6 +167,7 @@ impl Storm {
             not_current,
             refused,
             drops,
+            failed_reconnects,
             back_p50_ms: at(&back_since, 0.5),
             back_p99_ms: at(&back_since, 0.99),
             back_max_ms: at(&back_since, 1.0),
@@ -249,6 +258,7 @@ pub fn print(rooms: &[Room]) {
     println!("\n{:<38}{}", "players", col(&|r| r.players.to_string()));
     println!("{:<38}{}", "joins accepted / failed", col(&|r| format!("{} / {}", r.joins.ok, r.joins.failed)));
     println!("{:<38}{}", "join rate (joins/s)", col(&|r| format!("{:.0}", r.joins_per_second)));
+    println!("{:<38}{}", "handshakes closed, tried again", col(&|r| r.joins.retried.to_string()));
     println!(
         "{:<38}{}",
         "host updates/s while joining",
@@ -304,6 +314,7 @@ pub fn print(rooms: &[Room]) {
         });
         row("not back/not current", &|s| format!("{} / {}", s.not_back, s.not_current));
         row("refused / drops", &|s| format!("{} / {}", s.refused, s.drops));
+        row("failed reconnections", &|s| s.failed_reconnects.to_string());
     }
     println!(
         "{:<38}{}",

@@ -150,6 +150,13 @@ impl Alive {
     /// still pending when the other side has been silent two heartbeats or the outbox hangs up.
     async fn finish<E>(&self, write: impl Future<Output = Result<(), E>>, rx: &OutboxReceiver) -> bool {
         let mut write = std::pin::pin!(write);
+        // Most writes finish at once (the socket had room): then no timer and no waiter are
+        // registered, which for every connection of a draw showed in the profile (Sleep::poll,
+        // Alive::deadline).
+        let first = std::future::poll_fn(|cx| std::task::Poll::Ready(write.as_mut().poll(cx))).await;
+        if let std::task::Poll::Ready(done) = first {
+            return done.is_ok();
+        }
         loop {
             tokio::select! {
                 done = &mut write => return done.is_ok(),

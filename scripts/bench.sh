@@ -76,6 +76,8 @@ echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(date -u +
 # that it is not throttled. Connections not yet WebSockets (those still in their handshake) may
 # be 20,000 when the open-file limit allows it, else 1,500 (1,024 by default): a hall joining at
 # 20,000 a second on a busy machine otherwise has handshakes closed as "the idlest".
+# The beacon is off (RAFFLER_BEACON_RELAYS, where the server has it; the host also turns it off
+# in its raffle): the bench measures fan-out, not a relay's latency.
 # A supervisor starts the server again if it dies (the storm kills it) and keeps its pid in a
 # file; the database survives, so the raffle is restored as after a crash.
 spin=0
@@ -89,7 +91,7 @@ if [ "$(ulimit -n)" -ge 60000 ]; then pending=20000; fi
 (
   while [ ! -e "$scratch/stop" ]; do
     RAFFLER_LISTEN="127.0.0.1:$port" RAFFLER_PUBLIC_URL="http://127.0.0.1:$port" RAFFLER_SPIN_MS="$spin" \
-      RAFFLER_DATABASE="$scratch/raffler.db" \
+      RAFFLER_DATABASE="$scratch/raffler.db" RAFFLER_BEACON_RELAYS=off \
       RAFFLER_JOINS_PER_MINUTE=10000000 RAFFLER_MAX_CONNECTIONS_PER_IP=100000 \
       RAFFLER_MAX_PENDING_CONNECTIONS="$pending" RAFFLER_MAX_PRIZES=100000 \
       RUST_LOG=warn "$server_bin" >> "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &

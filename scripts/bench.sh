@@ -1,41 +1,117 @@
 #!/usr/bin/env bash
 # The load benchmark: builds the release server and the load generator, starts the server on
-# 127.0.0.1:3100 with no spin (so fan-out is measured, not the animation), runs the load
-# generator against it, and stops the server. Arguments go to the load generator, e.g.
+# 127.0.0.1:$BENCH_PORT (3100 by default) with no spin (so fan-out is measured, not the
+# animation), runs the load generator against it, and stops the server. Arguments go to the load
+# generator, e.g.
 #   scripts/bench.sh --players 2000,18000 --draws 10 --json bench.json
 # It measures; it asserts nothing about timing (it fails only on errors: lost joins or results).
+#
+# The bench's own options (the others go to the load generator):
+#   --peers LIST  then runs the same load against each peer in LIST, one after the other, and
+#                 prints the figures side by side with Raffler's, with ratios. Peers: `node`
+#                 (bench/peers/node-ws, the `ws` library; needs Node and npm), `axum`
+#                 (bench/peers/axum), and `shared-node`, `shared-floor` (the reference peers in
+#                 $SHARED_PEERS, ../shared/peers by default, copied to a scratch folder first).
+#   --storm       after the draws of the last room, two storms (loadgen --storm): every phone
+#                 drops and resumes while a draw spins, then the server is killed (kill -9) while
+#                 a draw spins, started again by this script, and every phone resumes. Raffler
+#                 then spins for $STORM_SPIN_MS (5000) ms, so its fan-out rows include the spin.
+# Ports: Raffler on $BENCH_PORT, the peers on the next four. BENCH_SERVER=path measures that
+# server binary instead of building this tree's.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-cargo build --release -p server -p loadgen
-ulimit -n "$(ulimit -Hn)"   # each process may hold at most this many open files
 
-# A fresh database on the same disk: every join and draw is on disk before it is announced,
-# as in production.
-data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-bench.XXXXXX")"
-# The load generator is one machine joining from a few 127.0.0.x addresses as fast as it can:
-# the per-address limits that protect a real hall are opened up so that it is not throttled.
-# The beacon is off: the bench measures fan-out, not a relay's latency.
-# Connections not yet WebSockets may be 1,500 (1,024 by default), which still leaves room for
-# 18,000 WebSockets with 20,000 open files (the server logs the figures at start).
-RAFFLER_LISTEN=127.0.0.1:3100 RAFFLER_PUBLIC_URL=http://127.0.0.1:3100 RAFFLER_SPIN_MS=0 \
-  RAFFLER_DATABASE="$data/raffler.db" RAFFLER_BEACON_RELAYS=off \
-  RAFFLER_JOINS_PER_MINUTE=10000000 RAFFLER_MAX_CONNECTIONS_PER_IP=100000 \
-  RAFFLER_MAX_PENDING_CONNECTIONS=1500 RAFFLER_MAX_PRIZES=100000 \
-  RUST_LOG=warn target/release/server > "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do
-  (exec 3<>/dev/tcp/127.0.0.1/3100) 2>/dev/null && break
-  sleep 0.1
+peers="" storm=0 json="" loadgen_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --json) json="$2"; shift 2 ;;
+    --peers) peers="$2"; shift 2 ;;
+    --peers=*) peers="${1#--peers=}"; shift ;;
+    --storm) storm=1; shift ;;
+    *) loadgen_args+=("$1"); shift ;;
+  esac
 done
-echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(date -u +%FT%TZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
-target/release/loadgen --url ws://127.0.0.1:3100/ws --server-pid "$server" "$@"
+port="${BENCH_PORT:-3100}"
+target="${CARGO_TARGET_DIR:-target}"
+
+# BENCH_SERVER: a server binary built earlier (another commit) to measure instead of this tree's.
+# BENCH_BUILD=0: use the binaries already built. The same packages every time: another set would
+# unify dependencies' features differently and rebuild them.
+server_bin="${BENCH_SERVER:-$target/release/server}"
+if [ "${BENCH_BUILD:-1}" != 0 ]; then
+  cargo build --release -p server -p loadgen -p peer-axum
+fi
+# Each process may hold at most this many open files: 18,000 phones need more than the usual
+# 20,000 across server and load generator. Root may raise the hard limit; others keep theirs.
+ulimit -Hn 200000 2>/dev/null || true
+ulimit -n "$(ulimit -Hn)"
+
+scratch="$(mktemp -d "${TMPDIR:-/tmp}/raffler-bench.XXXXXX")"
+server_pid=""
+stop_server() {
+  # The supervisor first (it would start the server again), then the server.
+  touch "$scratch/stop"
+  [ -n "$server_pid" ] && { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+  [ -s "$scratch/pid" ] && kill "$(cat "$scratch/pid")" 2>/dev/null || true
+  server_pid=""
+  rm -f "$scratch/pid"
+}
+trap 'stop_server; rm -rf "$scratch"' EXIT
+
+wait_for_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo none), $(date -u +%FT%TZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(awk '{print "load " $1 " " $2 " " $3}' /proc/loadavg)"
+
+# Raffler. A fresh database on the same disk: every join and draw is on disk before it is
+# announced, as in production. The load generator is one machine joining from a few 127.0.0.x
+# addresses as fast as it can: the per-address limits that protect a real hall are opened up so
+# that it is not throttled. Connections not yet WebSockets (those still in their handshake) may
+# be 20,000 when the open-file limit allows it, else 1,500 (1,024 by default): a hall joining at
+# 20,000 a second on a busy machine otherwise has handshakes closed as "the idlest".
+# The beacon is off (RAFFLER_BEACON_RELAYS, where the server has it; the host also turns it off
+# in its raffle): the bench measures fan-out, not a relay's latency.
+# A supervisor starts the server again if it dies (the storm kills it) and keeps its pid in a
+# file; the database survives, so the raffle is restored as after a crash.
+spin=0
+storm_args=()
+if [ "$storm" = 1 ]; then
+  spin="${STORM_SPIN_MS:-5000}"
+  storm_args=(--storm --server-pid-file "$scratch/pid")
+fi
+pending=1500
+if [ "$(ulimit -n)" -ge 60000 ]; then pending=20000; fi
+(
+  while [ ! -e "$scratch/stop" ]; do
+    RAFFLER_LISTEN="127.0.0.1:$port" RAFFLER_PUBLIC_URL="http://127.0.0.1:$port" RAFFLER_SPIN_MS="$spin" \
+      RAFFLER_DATABASE="$scratch/raffler.db" RAFFLER_BEACON_RELAYS=off \
+      RAFFLER_JOINS_PER_MINUTE=10000000 RAFFLER_MAX_CONNECTIONS_PER_IP=100000 \
+      RAFFLER_MAX_PENDING_CONNECTIONS="$pending" RAFFLER_MAX_PRIZES=100000 \
+      RUST_LOG=warn "$server_bin" >> "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
+    echo $! > "$scratch/pid.new" && mv "$scratch/pid.new" "$scratch/pid"
+    wait $! || true
+  done
+) &
+server_pid=$!
+for _ in $(seq 1 100); do [ -s "$scratch/pid" ] && break; sleep 0.05; done
+wait_for_port "$port"
+# An error (a lost join or result) fails the bench, but only once the peers have run too.
+status=0
+"$target/release/loadgen" --url "ws://127.0.0.1:$port/ws" --server-pid "$(cat "$scratch/pid")" \
+  --json "$scratch/raffler.json" "${storm_args[@]}" "${loadgen_args[@]}" || status=$?
+if [ -n "$json" ]; then cp "$scratch/raffler.json" "$json"; fi
 # The database's side of the run, from the server's own /metrics: how many commits (fsyncs) the
 # joins and draws of every room above cost, and how long they took.
 # Bash's /dev/tcp rather than curl: a fresh machine may not have curl.
 metrics() {
-  exec 3<>/dev/tcp/127.0.0.1/3100
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
   printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
   cat <&3
   exec 3<&-
@@ -45,4 +121,44 @@ metrics | awk '
   /^raffler_db_write_seconds_count / { commits = $2 }
   /^raffler_db_write_seconds_sum / { seconds = $2 }
   END { if (commits > 0) printf "database: %d commits (fsync each) for %d joins and the draws; %.2f ms per commit on average\n", commits, joins, 1000 * seconds / commits }'
+stop_server
+if [ -z "$peers" ]; then exit "$status"; fi
 
+# The peers, one after the other, with the same arguments (minus the storm: they have no spin,
+# no tokens and no database to come back to).
+shared="${SHARED_PEERS:-$root/../shared/peers}"
+compare=(raffler="$scratch/raffler.json")
+peer_port=$port
+IFS=',' read -r -a peer_list <<< "$peers"
+for peer in "${peer_list[@]}"; do
+  peer_port=$((peer_port + 1))
+  case "$peer" in
+    node)
+      [ -d bench/peers/node-ws/node_modules ] || (cd bench/peers/node-ws && npm ci --no-audit --no-fund --silent)
+      command=(node bench/peers/node-ws/server.mjs "$peer_port") ;;
+    axum)
+      command=("$target/release/peer-axum" --port "$peer_port") ;;
+    shared-node)
+      cp -r "$shared/node-ws" "$scratch/shared-node"
+      (cd "$scratch/shared-node" && npm ci --no-audit --no-fund --silent)
+      command=(node "$scratch/shared-node/server.mjs" "$peer_port") ;;
+    shared-floor)
+      cp -r "$shared/floor" "$scratch/shared-floor"
+      (cd "$scratch/shared-floor" && CARGO_TARGET_DIR="$scratch/shared-floor/target" cargo build --release --quiet)
+      command=("$scratch/shared-floor/target/release/floor" --port "$peer_port") ;;
+    *) echo "unknown peer $peer (node, axum, shared-node, shared-floor)" >&2; exit 2 ;;
+  esac
+  "${command[@]}" > "${TMPDIR:-/tmp}/raffler-bench-$peer.log" 2>&1 &
+  server_pid=$!
+  wait_for_port "$peer_port"
+  echo "peer $peer on port $peer_port"
+  "$target/release/loadgen" --url "ws://127.0.0.1:$peer_port/ws" --server-pid "$server_pid" \
+    --json "$scratch/$peer.json" "${loadgen_args[@]}" || status=$?
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  compare+=("$peer=$scratch/$peer.json")
+  if [ -n "$json" ]; then cp "$scratch/$peer.json" "${json%.json}.$peer.json"; fi
+done
+"$target/release/loadgen" --compare "${compare[@]}"
+exit "$status"

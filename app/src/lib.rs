@@ -3,9 +3,11 @@
 //! - [`raffle`], [`protocol`]: the raffle engine and the wire types, re-exported from
 //!   `raffler-core` (their home, free of Leptos) so that the screens name them as before.
 //! - [`components`]: one module per screen (home, host controls, the stage, join).
+//! - [`backoff`]: how long the socket waits before it reconnects (full jitter, tested natively).
 //! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
 //!   downloads. The only modules whose code differs in the browser build.
 
+pub mod backoff;
 mod browser;
 pub mod components;
 mod ws_client;

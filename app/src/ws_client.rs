@@ -1,6 +1,6 @@
 //! The browser's connection to the raffle hub, shared by the host and player screens. It keeps
-//! itself up: when the socket closes it reconnects with exponential backoff and jitter (capped
-//! at a few seconds), and at once when the phone comes back online or its page is shown again.
+//! itself up: when the socket closes it reconnects with exponential backoff and full jitter
+//! (`backoff`, capped at a few seconds), and at once when the phone comes back online or its page is shown again.
 //! A socket can look open while it is dead (a phone that slept), so on "shown again" it asks the
 //! server for a `pong` and reconnects if none comes.
 //!
@@ -89,14 +89,13 @@ pub fn open(
 #[cfg(feature = "hydrate")]
 mod link {
     use super::{ClientMsg, LinkState, ServerMsg};
+    use crate::backoff::{self, Retry};
     use futures::channel::mpsc::UnboundedReceiver;
     use futures::{FutureExt, SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
     use gloo_timers::future::TimeoutFuture;
     use std::{cell::Cell, rc::Rc};
 
-    const FIRST_RETRY_MS: f64 = 250.0;
-    const MAX_RETRY_MS: f64 = 5_000.0;
     const CONNECT_TIMEOUT_MS: u32 = 10_000;
     /// The close code a server sends when it shuts down to restart (RFC 6455 section 7.4.1).
     const SERVICE_RESTART: u16 = 1012;
@@ -183,18 +182,18 @@ mod link {
                 }
             }
             failures += 1;
-            let delay = match retry_after {
-                // Told when: then, plus up to a second so that a hall does not return in step.
-                Some(ms) => ms as f64 + js_sys::Math::random() * 1_000.0,
-                None => {
-                    on_link(down(restarting));
-                    // Full jitter on an exponential backoff, so a room of phones does not return in step.
-                    let ceiling = (FIRST_RETRY_MS * 2f64.powi(failures as i32 - 1)).min(MAX_RETRY_MS);
-                    ceiling * (0.5 + js_sys::Math::random() / 2.0)
-                }
+            // Full jitter on every path (see `backoff`), so a hall of phones does not return in step.
+            let retry = match retry_after {
+                Some(after_ms) => Retry::Told { after_ms },
+                None if restarting => Retry::Restarting { failures },
+                None => Retry::Dropped { failures },
             };
+            if retry_after.is_none() {
+                on_link(down(restarting));
+            }
+            let delay = backoff::delay_ms(retry, js_sys::Math::random());
             futures::select! {
-                () = TimeoutFuture::new(delay as u32).fuse() => {}
+                () = TimeoutFuture::new(delay).fuse() => {}
                 _ = kicks.next() => {}
             }
         }

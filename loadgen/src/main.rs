@@ -5,8 +5,14 @@
 //!
 //! `cargo run --release -p loadgen -- --players 2000,18000 --server-pid <pid>`
 
+// The browser's own reconnect policy, compiled in rather than depended on (`app` is Leptos):
+// the phones here come back exactly as the browser's do.
+#[path = "../../app/src/backoff.rs"]
+mod backoff;
+mod compare;
 mod measure;
 mod report;
+mod storm;
 mod worker;
 
 use anyhow::{bail, Context};
@@ -46,9 +52,23 @@ pub struct Args {
     /// Seconds of idle to measure the server's heartbeat CPU over.
     #[arg(long, default_value_t = 10)]
     idle_secs: u64,
+    /// After the draws, two storms: every phone drops and resumes while a draw spins, then the
+    /// server is killed (kill -9) while a draw spins and every phone resumes once it is back.
+    /// Needs a server with a spin (`RAFFLER_SPIN_MS`) and, for the kill, `--server-pid-file`
+    /// kept up to date by whatever restarts it (`scripts/bench.sh --storm` does both).
+    #[arg(long)]
+    storm: bool,
+    /// A file holding the server's current process id (rewritten when it is restarted): the
+    /// storm kills that process.
+    #[arg(long)]
+    server_pid_file: Option<std::path::PathBuf>,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
+    /// Instead of a run: print earlier runs' JSON (`--json`) side by side with ratios, the
+    /// first against each of the others, e.g. `--compare raffler=a.json node=b.json`.
+    #[arg(long, num_args = 1.., value_name = "NAME=FILE")]
+    compare: Vec<String>,
     /// Internal: run as a worker (started by the coordinator).
     #[arg(long, hide = true)]
     worker: Option<String>,
@@ -59,11 +79,16 @@ fn main() -> anyhow::Result<()> {
     if let Some(spec) = &args.worker {
         return worker::run(&args.url, spec);
     }
+    if !args.compare.is_empty() {
+        return compare::print(&args.compare);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let empty = args.server_pid.map(measure::Process::read).transpose()?;
     let mut rooms = Vec::new();
-    for &players in &args.players {
-        rooms.push(runtime.block_on(run_room(&args, players, empty.as_ref()))?);
+    for (i, &players) in args.players.iter().enumerate() {
+        // The storms (one of which restarts the server) after the last room only.
+        let storm = args.storm && i + 1 == args.players.len();
+        rooms.push(runtime.block_on(run_room(&args, players, empty.as_ref(), storm))?);
     }
     report::print(&rooms);
     if let Some(path) = &args.json {
@@ -94,15 +119,19 @@ async fn run_room(
     args: &Args,
     players: usize,
     empty: Option<&measure::Process>,
+    storm: bool,
 ) -> anyhow::Result<report::Room> {
     let (mut host, _) =
         tokio_tungstenite::connect_async(&args.url).await.context("connecting as the host")?;
     host.send(Message::text(ClientMsg::StartRaffle {}.to_json())).await?;
-    let code = loop {
-        if let ServerMsg::RaffleStarted { code, .. } = next_msg(&mut host).await? {
-            break code;
+    let (code, host_token) = loop {
+        if let ServerMsg::RaffleStarted { code, host_token } = next_msg(&mut host).await? {
+            break (code, host_token);
         }
     };
+    // The bench measures fan-out, not the public beacon: draws use the seed alone, whatever the
+    // server's default (a server without a beacon changes nothing; peers ignore the message).
+    host.send(Message::text(ClientMsg::SetBeacon { on: false }.to_json())).await?;
 
     // Workers: each gets a slice of the room and its own source addresses.
     let processes = players.div_ceil(args.per_process).max(1);
@@ -217,10 +246,26 @@ async fn run_room(
                 msg = next_msg(&mut host) => { msg?; }
             }
         }
-        fanouts.push(report::Fanout::from_latencies(draw, latencies, missing));
+        let mut fanout = report::Fanout::from_latencies(draw, latencies, missing);
+        fanout.server_last_write_ms =
+            measure::server_metric(&args.url, "raffler_result_last_write_seconds").map(|s| s * 1_000.0);
+        fanouts.push(fanout);
     }
 
     let after = args.server_pid.map(measure::Process::read).transpose()?;
+    let mut storms = Vec::new();
+    if storm {
+        let raffle = storm::Raffle {
+            url: &args.url,
+            code: &code,
+            host_token: &host_token,
+            pid_file: args.server_pid_file.as_deref(),
+        };
+        for (i, kind) in [report::StormKind::Drop, report::StormKind::Kill].into_iter().enumerate() {
+            let draw = args.draws + 1 + i as u32;
+            storms.push(storm::run(&raffle, kind, draw, &mut host, &mut workers).await?);
+        }
+    }
     for worker in &mut workers {
         writeln!(worker.stdin, "quit")?;
     }
@@ -237,6 +282,7 @@ async fn run_room(
         host_updates,
         joined_seen,
         fanouts,
+        storms,
         lost_connections,
         empty.cloned(),
         cpu_before_join,
@@ -244,6 +290,9 @@ async fn run_room(
         after,
     ))
 }
+
+/// The host's connection.
+type Host = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn next_msg<S>(ws: &mut S) -> anyhow::Result<ServerMsg>
 where

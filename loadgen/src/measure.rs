@@ -1,6 +1,7 @@
 //! Readings from /proc of the server's process: resident memory and CPU time.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every common build.
@@ -10,7 +11,7 @@ pub fn now_micros() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_micros() as u64
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Process {
     pub rss_kib: u64,
     pub cpu_ticks: u64,
@@ -43,7 +44,7 @@ impl Process {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Idle {
     pub rss_kib: u64,
     pub cpu_percent_of_one_core: f64,
@@ -60,4 +61,16 @@ pub async fn idle(pid: u32, window: Duration) -> anyhow::Result<Idle> {
         cpu_percent_of_one_core: after.cpu_percent_since(&before),
         seconds: window.as_secs_f64(),
     })
+}
+
+/// One gauge from the server's `/metrics` (at the WebSocket URL's address), if it has one: the
+/// peers have no such page, and then there is none.
+pub fn server_metric(ws_url: &str, name: &str) -> Option<f64> {
+    let address = ws_url.trim_start_matches("ws://").split('/').next()?;
+    let mut stream = std::net::TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET /metrics HTTP/1.0\r\nHost: {address}\r\n\r\n").ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    text.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }

@@ -2,14 +2,17 @@
 
 use crate::measure::{Idle, Process};
 use anyhow::Context;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Joins {
     pub ok: u64,
     pub failed: u64,
     /// The slowest worker's time from its first connection to its last join.
     pub slowest_worker_ms: u64,
+    /// Connections closed before their phone joined, tried again (the join counts once).
+    #[serde(default)]
+    pub retried: u64,
 }
 
 impl Joins {
@@ -23,6 +26,7 @@ impl Joins {
         self.ok += f[0];
         self.failed += f[1];
         self.slowest_worker_ms = self.slowest_worker_ms.max(f[2]);
+        self.retried += f.get(3).copied().unwrap_or(0);
         Ok(())
     }
 }
@@ -37,7 +41,7 @@ pub fn parse_count(line: &str, word: &str) -> anyhow::Result<u64> {
     Ok(line.strip_prefix(word).context("a count line")?.trim().parse()?)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fanout {
     pub draw: u32,
     pub received: usize,
@@ -47,6 +51,10 @@ pub struct Fanout {
     pub max_ms: f64,
     /// Result frames delivered per second over the fan-out (received / max latency).
     pub frames_per_second: f64,
+    /// The server's own time from the result queued to its last write (its `/metrics`), when
+    /// it reports one.
+    #[serde(default)]
+    pub server_last_write_ms: Option<f64>,
 }
 
 impl Fanout {
@@ -65,11 +73,115 @@ impl Fanout {
             p99_ms: at(0.99),
             max_ms,
             frames_per_second: if max_ms > 0.0 { micros.len() as f64 / (max_ms / 1_000.0) } else { 0.0 },
+            server_last_write_ms: None,
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StormKind {
+    /// Every phone drops its socket at once.
+    Drop,
+    /// The server is killed (kill -9) and started again.
+    Kill,
+}
+
+/// One storm: every phone lost its connection while draw `draw` span.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Storm {
+    pub kind: StormKind,
+    pub draw: u32,
+    /// Phones that were never answered again, or never learned the winner, within the deadline.
+    pub not_back: u64,
+    pub not_current: u64,
+    /// Resumes refused (a phone thrown out of its raffle) and connections dropped meanwhile.
+    pub refused: u64,
+    pub drops: u64,
+    /// Reconnections that failed (refused, or the handshake closed) and were tried again.
+    #[serde(default)]
+    pub failed_reconnects: u64,
+    /// From the storm (the drop, or the kill) to each phone's answer.
+    pub back_p50_ms: f64,
+    pub back_p99_ms: f64,
+    pub back_max_ms: f64,
+    /// From the storm until every phone was back and knew the winner.
+    pub all_current_ms: f64,
+    /// From the kill until the host could connect again.
+    pub server_down_ms: Option<f64>,
+    pub spin_ms: u64,
+    /// The server's reveal (its board's `revealed_at`) after the planned one (start + spin).
+    pub reveal_late_ms: Option<f64>,
+    /// When phones learned the winner, after the planned reveal.
+    pub knows_p99_after_planned_ms: Option<f64>,
+    pub knows_max_after_planned_ms: Option<f64>,
+}
+
+impl Storm {
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_lines(
+        kind: StormKind,
+        draw: u32,
+        started: u64,
+        server_down_ms: Option<f64>,
+        spin_ms: u64,
+        reveal: Option<(u64, u64)>,
+        planned_reveal: Option<u64>,
+        lines: &[String],
+    ) -> anyhow::Result<Storm> {
+        let (mut not_back, mut not_current, mut refused, mut drops, mut failed_reconnects) = (0, 0, 0, 0, 0);
+        let (mut back, mut knows) = (Vec::new(), Vec::new());
+        for line in lines {
+            let rest = line.strip_prefix("storm ").context("a storm line")?;
+            let (counts, times) = rest.split_once(" back").context("back times")?;
+            let (back_times, knows_times) = times.split_once(" knows").context("knows times")?;
+            let c: Vec<u64> = counts.split_whitespace().map(str::parse).collect::<Result<_, _>>()?;
+            not_back += c[0];
+            not_current += c[1];
+            refused += c[2];
+            drops += c[3];
+            failed_reconnects += c[4];
+            for t in back_times.split_whitespace() {
+                back.push(t.parse::<u64>()?);
+            }
+            for t in knows_times.split_whitespace() {
+                knows.push(t.parse::<u64>()?);
+            }
+        }
+        let since = |times: &[u64], from: u64| -> Vec<u64> {
+            let mut v: Vec<u64> = times.iter().map(|t| t.saturating_sub(from)).collect();
+            v.sort_unstable();
+            v
+        };
+        let at = |sorted: &[u64], q: f64| {
+            sorted.get(((sorted.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0) as f64
+                / 1_000.0
+        };
+        let back_since = since(&back, started);
+        let last = back.iter().chain(&knows).max().copied().unwrap_or(started);
+        let knows_after = planned_reveal.map(|planned| since(&knows, planned));
+        Ok(Storm {
+            kind,
+            draw,
+            not_back,
+            not_current,
+            refused,
+            drops,
+            failed_reconnects,
+            back_p50_ms: at(&back_since, 0.5),
+            back_p99_ms: at(&back_since, 0.99),
+            back_max_ms: at(&back_since, 1.0),
+            all_current_ms: last.saturating_sub(started) as f64 / 1_000.0,
+            server_down_ms,
+            spin_ms,
+            reveal_late_ms: reveal.map(|(s, r)| r as f64 - (s + spin_ms) as f64),
+            knows_p99_after_planned_ms: knows_after.as_ref().map(|k| at(k, 0.99)),
+            knows_max_after_planned_ms: knows_after.as_ref().map(|k| at(k, 1.0)),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Room {
     pub players: usize,
     pub joins: Joins,
@@ -78,6 +190,7 @@ pub struct Room {
     pub host_updates_per_second: f64,
     pub host_saw_total: u32,
     pub fanouts: Vec<Fanout>,
+    pub storms: Vec<Storm>,
     pub lost_connections: u64,
     pub server_empty: Option<Process>,
     pub server_idle: Option<Idle>,
@@ -98,6 +211,7 @@ impl Room {
         host_updates: u64,
         host_saw_total: u32,
         fanouts: Vec<Fanout>,
+        storms: Vec<Storm>,
         lost_connections: u64,
         empty: Option<Process>,
         before_join: Option<Process>,
@@ -115,7 +229,10 @@ impl Room {
             (Some(before), Some(_)) => after.as_ref().map(|a| a.cpu_percent_since(before)),
             _ => None,
         };
-        let errors = joins.failed + lost_connections + fanouts.iter().map(|f| f.missing).sum::<u64>();
+        let errors = joins.failed
+            + lost_connections
+            + fanouts.iter().map(|f| f.missing).sum::<u64>()
+            + storms.iter().map(|s| s.not_back + s.not_current + s.refused).sum::<u64>();
         Room {
             players,
             joins,
@@ -124,6 +241,7 @@ impl Room {
             host_updates_per_second: host_updates as f64 / join_secs.max(0.001),
             host_saw_total,
             fanouts,
+            storms,
             lost_connections,
             server_empty: empty,
             server_idle: idle,
@@ -140,6 +258,7 @@ pub fn print(rooms: &[Room]) {
     println!("\n{:<38}{}", "players", col(&|r| r.players.to_string()));
     println!("{:<38}{}", "joins accepted / failed", col(&|r| format!("{} / {}", r.joins.ok, r.joins.failed)));
     println!("{:<38}{}", "join rate (joins/s)", col(&|r| format!("{:.0}", r.joins_per_second)));
+    println!("{:<38}{}", "handshakes closed, tried again", col(&|r| r.joins.retried.to_string()));
     println!(
         "{:<38}{}",
         "host updates/s while joining",
@@ -161,9 +280,41 @@ pub fn print(rooms: &[Room]) {
         );
         println!(
             "{:<38}{}",
+            format!("draw {} server's last write (ms)", d + 1),
+            col(&|r| f(r, &|x| x.server_last_write_ms.map_or("-".into(), |ms| format!("{ms:.0}"))))
+        );
+        println!(
+            "{:<38}{}",
             format!("draw {} result frames/s", d + 1),
             col(&|r| f(r, &|x| format!("{:.0}", x.frames_per_second)))
         );
+    }
+    let storms = rooms.iter().map(|r| r.storms.len()).max().unwrap_or(0);
+    for i in 0..storms {
+        let f = |r: &Room, g: &dyn Fn(&Storm) -> String| r.storms.get(i).map_or("-".into(), g);
+        let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
+        let name = |r: &Room| {
+            r.storms.get(i).map_or("?", |s| match s.kind {
+                StormKind::Drop => "drop",
+                StormKind::Kill => "kill -9",
+            })
+        };
+        let kind = rooms.first().map_or("?", name);
+        let row = |label: &str, g: &dyn Fn(&Storm) -> String| {
+            println!("{:<38}{}", format!("storm {} ({kind}) {label}", i + 1), col(&|r| f(r, g)));
+        };
+        row("back p50/p99/max ms", &|s| {
+            format!("{:.0}/{:.0}/{:.0}", s.back_p50_ms, s.back_p99_ms, s.back_max_ms)
+        });
+        row("all back, knew winner ms", &|s| format!("{:.0}", s.all_current_ms));
+        row("server down ms", &|s| ms(s.server_down_ms));
+        row("reveal late ms", &|s| ms(s.reveal_late_ms));
+        row("knew p99/max after plan", &|s| {
+            format!("{}/{}", ms(s.knows_p99_after_planned_ms), ms(s.knows_max_after_planned_ms))
+        });
+        row("not back/not current", &|s| format!("{} / {}", s.not_back, s.not_current));
+        row("refused / drops", &|s| format!("{} / {}", s.refused, s.drops));
+        row("failed reconnections", &|s| s.failed_reconnects.to_string());
     }
     println!(
         "{:<38}{}",

@@ -1,25 +1,62 @@
 //! A worker process: opens its share of player connections, paced, from its own source
 //! addresses; joins them; then reports, per draw, when each phone heard the winner.
 //! It talks to the coordinator in lines: it prints `joined …`, reads `draw N` and answers
-//! `results …`, reads `quit` and answers `lost N`.
+//! `results …`, reads `storm N drop|wait` and answers `storm …`, reads `quit` and answers
+//! `lost N`.
+//!
+//! Each phone behaves as the browser's socket does: when its connection ends it opens another
+//! after the browser's own backoff (`app/src/backoff.rs`, full jitter) and resumes with its
+//! token and the last `seq` it saw. A storm (`drop`) ends every connection at once; `wait`
+//! is for a storm the coordinator causes itself (it kills the server).
 
+use crate::backoff::{delay_ms, Retry};
 use crate::measure::now_micros;
 use anyhow::Context;
 use futures_util::{SinkExt, StreamExt};
 use raffler_core::protocol::{ClientMsg, ServerMsg};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
+
+/// How long a storm may take before the phones not back yet are counted as lost.
+const STORM_DEADLINE: Duration = Duration::from_secs(60);
 
 enum Report {
     Joined,
     Failed(String),
-    Result { draw: u32, at: u64 },
+    Result {
+        draw: u32,
+        at: u64,
+    },
+    /// A connection ended that was not ended by a storm.
     Lost,
+    /// Phone `phone` is answered again after a reconnection (`resumed` or a snapshot).
+    Back {
+        phone: usize,
+        at: u64,
+    },
+    /// Phone `phone` knows draw `draw`'s winner (live, replayed or in a snapshot).
+    Knows {
+        phone: usize,
+        draw: u32,
+        at: u64,
+    },
+    /// A resume was refused: the phone is out of the raffle.
+    Refused,
+    /// A connection closed before the phone joined; it tries again.
+    Retried,
+    /// A joined phone's reconnection failed (refused, or its handshake closed); it tries again.
+    Unanswered,
 }
+
+/// Attempts at joining before a phone counts as failed.
+const JOIN_ATTEMPTS: u32 = 8;
 
 pub fn run(url: &str, spec: &str) -> anyhow::Result<()> {
     let parts: Vec<&str> = spec.split(':').collect();
@@ -38,27 +75,40 @@ pub fn run(url: &str, spec: &str) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
+        // Bumped by a storm: every phone drops its connection when it changes.
+        let (storm_tx, storms) = watch::channel(0u32);
         let started = Instant::now();
         for i in 0..count {
             // Paced: connection i starts at i / rate seconds.
             tokio::time::sleep_until((started + Duration::from_micros(i as u64 * 1_000_000 / rate)).into())
                 .await;
             let source = IpAddr::V4(Ipv4Addr::new(127, 0, 0, first + (i % addresses as usize) as u8));
-            let name = format!("w{index} p{i}");
-            tokio::spawn(phone(server, source, url.to_owned(), code.to_owned(), name, tx.clone()));
+            let phone = Phone {
+                id: i,
+                server,
+                source,
+                url: url.to_owned(),
+                code: code.to_owned(),
+                name: format!("w{index} p{i}"),
+                tx: tx.clone(),
+                storms: storms.clone(),
+                rng: StdRng::seed_from_u64(((index as u64) << 32) | i as u64),
+            };
+            tokio::spawn(phone.run());
         }
-        let (mut ok, mut failed) = (0usize, Vec::new());
+        let (mut ok, mut failed, mut retried) = (0usize, Vec::new(), 0u64);
         while ok + failed.len() < count {
             match rx.recv().await.expect("phones report") {
                 Report::Joined => ok += 1,
                 Report::Failed(why) => failed.push(why),
+                Report::Retried => retried += 1,
                 _ => {}
             }
         }
         if let Some(first) = failed.first() {
             eprintln!("worker {index}: {} of {count} failed to join; first: {first}", failed.len());
         }
-        println!("joined {ok} {} {}", failed.len(), started.elapsed().as_millis());
+        println!("joined {ok} {} {} {retried}", failed.len(), started.elapsed().as_millis());
 
         let (cmd_tx, mut commands) = mpsc::unbounded_channel::<String>();
         std::thread::spawn(move || {
@@ -73,19 +123,28 @@ pub fn run(url: &str, spec: &str) -> anyhow::Result<()> {
         while let Some(command) = commands.recv().await {
             if command == "quit" {
                 while let Ok(report) = rx.try_recv() {
-                    if matches!(report, Report::Lost) {
+                    if matches!(report, Report::Lost | Report::Refused) {
                         lost += 1;
                     }
                 }
                 println!("lost {lost}");
                 return;
             }
+            if let Some(storm) = command.strip_prefix("storm ") {
+                let (draw, how) = storm.split_once(' ').expect("storm N drop|wait");
+                let draw: u32 = draw.parse().expect("storm N");
+                if how == "drop" {
+                    storm_tx.send_modify(|n| *n += 1);
+                }
+                println!("{}", storm_line(&mut rx, ok, draw).await);
+                continue;
+            }
             let draw: u32 = command.trim_start_matches("draw ").parse().expect("draw N");
             let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
             while results.get(&draw).map_or(0, Vec::len) < ok {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
                     Ok(Some(Report::Result { draw: d, at })) => results.entry(d).or_default().push(at),
-                    Ok(Some(Report::Lost)) => lost += 1,
+                    Ok(Some(Report::Lost | Report::Refused)) => lost += 1,
                     Ok(Some(_)) => {}
                     Ok(None) | Err(_) => break,
                 }
@@ -99,48 +158,216 @@ pub fn run(url: &str, spec: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn phone(
+/// Waits until every joined phone is back and knows draw `draw`'s winner (or the deadline), and
+/// says when each did: `storm <not back> <not current> <refused> <drops> <failed reconnections>
+/// back <µs…> knows <µs…>`.
+/// Drops during a storm are expected (that is the storm), so they are counted apart.
+async fn storm_line(rx: &mut mpsc::UnboundedReceiver<Report>, phones: usize, draw: u32) -> String {
+    let deadline = tokio::time::Instant::now() + STORM_DEADLINE;
+    let mut back: HashMap<usize, u64> = HashMap::new();
+    let mut knows: HashMap<usize, u64> = HashMap::new();
+    let (mut refused, mut drops, mut unanswered) = (0usize, 0usize, 0usize);
+    while back.len() < phones || knows.len() < phones {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(Report::Back { phone, at })) => {
+                back.entry(phone).or_insert(at);
+            }
+            Ok(Some(Report::Knows { phone, draw: d, at })) if d == draw => {
+                knows.entry(phone).or_insert(at);
+            }
+            Ok(Some(Report::Refused)) => refused += 1,
+            Ok(Some(Report::Lost)) => drops += 1,
+            Ok(Some(Report::Unanswered)) => unanswered += 1,
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    let list = |m: &HashMap<usize, u64>| m.values().map(u64::to_string).collect::<Vec<_>>().join(" ");
+    format!(
+        "storm {} {} {refused} {drops} {unanswered} back {} knows {}",
+        phones.saturating_sub(back.len()),
+        phones.saturating_sub(knows.len()),
+        list(&back),
+        list(&knows)
+    )
+}
+
+/// One player's phone: joins once, then keeps a connection up as the browser does.
+struct Phone {
+    id: usize,
     server: SocketAddr,
     source: IpAddr,
     url: String,
     code: String,
     name: String,
     tx: mpsc::UnboundedSender<Report>,
-) {
-    let socket = match connect(server, source).await {
-        Ok(socket) => socket,
-        Err(err) => return drop(tx.send(Report::Failed(format!("connect: {err}")))),
-    };
-    let mut ws = match tokio_tungstenite::client_async(url.as_str(), socket).await {
-        Ok((ws, _)) => ws,
-        Err(err) => return drop(tx.send(Report::Failed(format!("handshake: {err}")))),
-    };
-    if ws.send(Message::text(ClientMsg::Join { code, name, join_id: None }.to_json())).await.is_err() {
-        return drop(tx.send(Report::Failed("send".into())));
-    }
-    let mut joined = false;
-    while let Some(frame) = ws.next().await {
-        let Ok(Message::Text(text)) = frame else {
-            if frame.is_err() {
-                break;
+    storms: watch::Receiver<u32>,
+    rng: StdRng,
+}
+
+/// How a connection ended.
+enum End {
+    /// The coordinator's storm: drop at once and come back.
+    Storm,
+    /// The server closed it or it failed.
+    Closed,
+    /// The server closed it with 1012: it is restarting.
+    Restarting,
+    /// The server turned the phone away for this many milliseconds.
+    Told(u64),
+    /// The worker is going away.
+    Gone,
+}
+
+impl Phone {
+    async fn run(mut self) {
+        // The token once joined, and the last seq heard.
+        let mut token: Option<String> = None;
+        let mut last_seq: Option<u64> = None;
+        let mut failures = 0u32;
+        // Set by a 1012 close until the server answers again, as in the browser.
+        let mut restarting = false;
+        loop {
+            let end = match self.connect().await {
+                Ok(ws) => self.session(ws, &mut token, &mut last_seq, &mut failures).await,
+                // A handshake closed while the machine is too busy (the server closes the idlest
+                // of too many half-open connections) is tried again, as the browser would: the
+                // bench measures fan-out to the whole room, and counts the retries.
+                Err(err) if token.is_none() && failures >= JOIN_ATTEMPTS => {
+                    return drop(self.tx.send(Report::Failed(err)));
+                }
+                Err(_) if token.is_none() => End::Closed,
+                Err(_) => {
+                    let _ = self.tx.send(Report::Unanswered);
+                    End::Closed
+                }
+            };
+            if failures == 0 {
+                restarting = false;
             }
-            continue; // pings are answered by tungstenite as it reads
-        };
-        match serde_json::from_str::<ServerMsg>(text.as_str()) {
-            Ok(ServerMsg::Joined { .. }) => {
-                joined = true;
-                let _ = tx.send(Report::Joined);
+            let mut told = None;
+            match end {
+                End::Gone => return,
+                End::Storm => failures = 0,
+                End::Closed | End::Restarting if token.is_none() && failures >= JOIN_ATTEMPTS => {
+                    return drop(self.tx.send(Report::Failed("closed before joining".into())));
+                }
+                End::Closed | End::Restarting if token.is_none() => {
+                    let _ = self.tx.send(Report::Retried);
+                }
+                End::Restarting => {
+                    restarting = true;
+                    failures = 0;
+                    let _ = self.tx.send(Report::Lost);
+                }
+                End::Told(ms) => told = Some(ms),
+                End::Closed if failures == 0 => {
+                    let _ = self.tx.send(Report::Lost);
+                }
+                End::Closed => {}
             }
-            Ok(ServerMsg::WinnerDrawn { draw, .. }) => {
-                let _ = tx.send(Report::Result { draw, at: now_micros() });
-            }
-            Ok(ServerMsg::Error { message, .. }) if !joined => {
-                return drop(tx.send(Report::Failed(message)));
-            }
-            _ => {}
+            failures += 1;
+            let retry = match told {
+                Some(after_ms) => Retry::Told { after_ms },
+                None if restarting => Retry::Restarting { failures },
+                None => Retry::Dropped { failures },
+            };
+            let delay = delay_ms(retry, self.rng.random::<f64>());
+            tokio::time::sleep(Duration::from_millis(delay.into())).await;
         }
     }
-    let _ = tx.send(if joined { Report::Lost } else { Report::Failed("closed before joining".into()) });
+
+    async fn connect(&self) -> Result<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>, String> {
+        let socket = connect(self.server, self.source).await.map_err(|err| format!("connect: {err}"))?;
+        let (ws, _) = tokio_tungstenite::client_async(self.url.as_str(), socket)
+            .await
+            .map_err(|err| format!("handshake: {err}"))?;
+        Ok(ws)
+    }
+
+    /// One connection: the hello (a join, or a resume once joined), then frames until it ends.
+    async fn session(
+        &mut self,
+        mut ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+        token: &mut Option<String>,
+        last_seq: &mut Option<u64>,
+        failures: &mut u32,
+    ) -> End {
+        let resuming = token.is_some();
+        let hello = match token {
+            Some(token) => {
+                ClientMsg::Resume { code: self.code.clone(), token: token.clone(), last_seq: *last_seq }
+            }
+            // A join id: a join sent again (its answer lost with its connection) is the same player.
+            None => ClientMsg::Join {
+                code: self.code.clone(),
+                name: self.name.clone(),
+                join_id: Some(self.name.replace(' ', "-")),
+            },
+        };
+        if ws.send(Message::text(hello.to_json())).await.is_err() {
+            return End::Closed;
+        }
+        self.storms.mark_unchanged();
+        let mut answered = false;
+        loop {
+            let frame = tokio::select! {
+                frame = ws.next() => frame,
+                changed = self.storms.changed() => {
+                    // Dropped as a phone drops: no close frame, the socket just goes.
+                    return if changed.is_ok() { End::Storm } else { End::Gone };
+                }
+            };
+            let text = match frame {
+                Some(Ok(Message::Text(text))) => text,
+                Some(Ok(Message::Close(Some(close)))) if close.code == CloseCode::Restart => {
+                    return End::Restarting;
+                }
+                Some(Ok(_)) => continue, // pings are answered by tungstenite as it reads
+                _ => return End::Closed,
+            };
+            let Ok(msg) = serde_json::from_str::<ServerMsg>(text.as_str()) else { continue };
+            if let Some(seq) = msg.seq() {
+                *last_seq = Some(last_seq.map_or(seq, |s| s.max(seq)));
+            }
+            let at = now_micros();
+            match msg {
+                ServerMsg::Joined { token: given, .. } => {
+                    *token = Some(given);
+                    answered = true;
+                    *failures = 0;
+                    let _ = self.tx.send(Report::Joined);
+                }
+                ServerMsg::Resumed { .. } => {
+                    answered = true;
+                    *failures = 0;
+                    let _ = self.tx.send(Report::Back { phone: self.id, at });
+                }
+                ServerMsg::PlayerSnapshot { draws, .. } => {
+                    answered = true;
+                    *failures = 0;
+                    let _ = self.tx.send(Report::Back { phone: self.id, at });
+                    for d in draws.iter().filter(|d| d.winner.is_some()) {
+                        let _ = self.tx.send(Report::Knows { phone: self.id, draw: d.draw, at });
+                    }
+                }
+                ServerMsg::WinnerDrawn { draw, .. } => {
+                    let _ = self.tx.send(Report::Result { draw, at });
+                    let _ = self.tx.send(Report::Knows { phone: self.id, draw, at });
+                }
+                ServerMsg::Error { retry_after_ms: Some(ms), .. } if !answered => return End::Told(ms),
+                ServerMsg::Error { message, .. } if !answered => {
+                    if resuming {
+                        let _ = self.tx.send(Report::Refused);
+                        return End::Gone;
+                    }
+                    let _ = self.tx.send(Report::Failed(message));
+                    return End::Gone;
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// A TCP connection from `source`. IP_BIND_ADDRESS_NO_PORT lets the kernel pick the port at

@@ -6,6 +6,8 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 pub struct Metrics {
     registry: Registry,
@@ -18,6 +20,15 @@ pub struct Metrics {
     pub draw_fanout_seconds: Histogram,
     /// One database transaction (a group commit), fsync included.
     pub db_write_seconds: Histogram,
+    /// The last result's fan-out as the server saw it: from `winner_drawn` queued for every
+    /// connection to the last connection's write of it returning. The load generator's
+    /// latencies include its own share of the shared cores; this does not.
+    result_last_write_seconds: Gauge<f64, AtomicU64>,
+    /// Microseconds since `epoch`: when the last result was queued, and when a connection last
+    /// finished writing one.
+    result_queued_us: AtomicU64,
+    result_written_us: AtomicU64,
+    epoch: Instant,
 }
 
 impl Default for Metrics {
@@ -50,6 +61,12 @@ impl Default for Metrics {
             "Time of one database commit (a batch of events), fsync included",
             db_write_seconds.clone(),
         );
+        let result_last_write_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "result_last_write_seconds",
+            "The last draw result: from queued for every connection to its last write",
+            result_last_write_seconds.clone(),
+        );
         Self {
             registry,
             raffles_open,
@@ -59,12 +76,35 @@ impl Default for Metrics {
             frames_out,
             draw_fanout_seconds,
             db_write_seconds,
+            result_last_write_seconds,
+            result_queued_us: AtomicU64::new(0),
+            result_written_us: AtomicU64::new(0),
+            epoch: Instant::now(),
         }
     }
 }
 
 impl Metrics {
+    fn micros(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// A result was queued for every connection of its raffle.
+    pub fn result_queued(&self) {
+        let now = self.micros();
+        self.result_queued_us.store(now, Ordering::Relaxed);
+        self.result_written_us.store(now, Ordering::Relaxed);
+    }
+
+    /// A connection finished writing a result frame.
+    pub fn result_written(&self) {
+        self.result_written_us.fetch_max(self.micros(), Ordering::Relaxed);
+    }
+
     pub fn render(&self) -> String {
+        let queued = self.result_queued_us.load(Ordering::Relaxed);
+        let written = self.result_written_us.load(Ordering::Relaxed);
+        self.result_last_write_seconds.set(written.saturating_sub(queued) as f64 / 1e6);
         let mut text = String::new();
         encode(&mut text, &self.registry).expect("writing to a String cannot fail");
         text

@@ -359,6 +359,7 @@ impl RaffleTask {
         }
         if let (Audience::Everyone, ServerMsg::WinnerDrawn { .. }) = (&to, msg) {
             self.env.metrics.draw_fanout_seconds.observe(started.elapsed().as_secs_f64());
+            self.env.metrics.result_queued();
         }
         for (conn, role) in lost {
             self.room.handle_unreachable(now(), conn, role);

@@ -97,6 +97,21 @@ pub fn players_in(raffle: &Raffle) -> Vec<PlayerView> {
     raffle.players().iter().filter(|p| p.presence == Presence::In).map(player_view).collect()
 }
 
+/// Whether every phone is told of this event (`public_message` has a message for it): the
+/// events a returning phone may have missed, which the room's log indexes.
+pub fn is_public(event: &Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::DrawStarted { .. }
+            | EventKind::WinnerDrawn { .. }
+            | EventKind::DrawVoided { .. }
+            | EventKind::PrizeClaimed { .. }
+            | EventKind::WinnerSkipped { .. }
+            | EventKind::ClaimExpired { .. }
+            | EventKind::Ended
+    )
+}
+
 /// The message every screen of the raffle gets for this event, if it is one they all see.
 /// Used live and to replay what a returning phone missed, so both say the same.
 pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<ServerMsg> {

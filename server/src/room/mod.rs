@@ -67,7 +67,7 @@ pub struct Room {
     raffle: Raffle,
     /// Every event on disk, `log[i].seq == i + 1`: what a returning phone missed comes from
     /// here, and a failed write replays it.
-    log: Vec<Event>,
+    log: catch_up::Log,
     code: String,
     join_url: String,
     roster: Roster,
@@ -135,7 +135,7 @@ impl Room {
     ) -> Self {
         Self {
             raffle,
-            log,
+            log: catch_up::Log::new(log),
             code,
             join_url,
             roster: Roster::default(),
@@ -172,7 +172,7 @@ impl Room {
     /// Every event on disk.
     #[cfg(test)]
     pub fn log(&self) -> &[Event] {
-        &self.log
+        self.log.as_slice()
     }
 
     /// `true` when the room wants a write before it takes the next request.

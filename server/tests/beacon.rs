@@ -42,6 +42,13 @@ async fn draw(host: &mut common::Client, msg: ClientMsg) -> (Option<u64>, Result
     }
 }
 
+/// The host ends the raffle; then the verify page's check of its downloaded record.
+async fn end_and_check(host: &mut common::Client, server: &TestServer, code: &str) -> verifier::Verdict {
+    host.send(&ClientMsg::EndRaffle {}).await;
+    host.recv_until(|m| matches!(m, ServerMsg::Ended { .. })).await;
+    verifier::verdict(&record_json(server, code).await)
+}
+
 async fn record_json(server: &TestServer, code: &str) -> String {
     let (head, body) = server.http_get(&format!("/verify/{code}/record.json")).await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
@@ -64,9 +71,7 @@ async fn a_draw_waits_for_a_recorded_quicknet_round_and_its_record_verifies() {
     assert_eq!(round, Some(1_000), "the draw names the round two after the latest one out");
     assert!(outcome.is_ok(), "{outcome:?}");
     assert!(started.elapsed() >= Duration::from_secs(5), "revealed before its round was out");
-    host.send(&ClientMsg::EndRaffle {}).await;
-    host.recv_until(|m| matches!(m, ServerMsg::Ended { .. })).await;
-    let verdict = verifier::verdict(&record_json(&server, &code).await);
+    let verdict = end_and_check(&mut host, &server, &code).await;
     assert_eq!(verdict.draws[0].status, "verified", "with the beacon, not seed only: {verdict:?}");
     // Quicknet's key, but its genesis was moved: the page says it is not quicknet as published.
     assert_eq!(verdict.status, "other_chain", "{verdict:?}");
@@ -86,9 +91,7 @@ async fn a_forged_round_is_refused_and_the_genuine_one_from_another_relay_is_use
     host.wait_for_players(2).await;
     let (_, outcome) = draw(&mut host, ClientMsg::Draw { draw: 1, prize: None }).await;
     assert!(outcome.is_ok(), "{outcome:?}");
-    host.send(&ClientMsg::EndRaffle {}).await;
-    host.recv_until(|m| matches!(m, ServerMsg::Ended { .. })).await;
-    let verdict = verifier::verdict(&record_json(&server, &code).await);
+    let verdict = end_and_check(&mut host, &server, &code).await;
     assert_eq!(verdict.draws[0].status, "verified", "the genuine signature was kept: {verdict:?}");
 }
 
@@ -138,9 +141,7 @@ async fn a_late_round_voids_the_draw_and_the_next_draw_works() {
     );
     let (next, outcome) = draw(&mut host, ClientMsg::Draw { draw: 2, prize: None }).await;
     assert!(next > Some(round) && outcome.is_ok(), "{next:?} {outcome:?}");
-    host.send(&ClientMsg::EndRaffle {}).await;
-    host.recv_until(|m| matches!(m, ServerMsg::Ended { .. })).await;
-    let verdict = verifier::verdict(&record_json(&server, &code).await);
+    let verdict = end_and_check(&mut host, &server, &code).await;
     let statuses: Vec<&str> = verdict.draws.iter().map(|d| d.status).collect();
     assert_eq!(statuses, ["void", "verified"], "{verdict:?}");
     assert!(
@@ -243,9 +244,7 @@ async fn an_evening_across_a_restart_still_verifies() {
     host.send(&ClientMsg::Resume { code: code.clone(), token: host_token, last_seq: None }).await;
     host.recv_until(|m| matches!(m, ServerMsg::HostSnapshot { .. })).await;
     assert!(draw(&mut host, ClientMsg::Draw { draw: 3, prize: None }).await.1.is_ok());
-    host.send(&ClientMsg::EndRaffle {}).await;
-    host.recv_until(|m| matches!(m, ServerMsg::Ended { .. })).await;
-    let verdict = verifier::verdict(&record_json(&second, &code).await);
+    let verdict = end_and_check(&mut host, &second, &code).await;
     let statuses: Vec<&str> = verdict.draws.iter().map(|d| d.status).collect();
     assert_eq!(statuses, ["verified"; 3], "{verdict:?}");
 }
@@ -275,9 +274,7 @@ async fn a_draw_waiting_for_its_round_when_the_server_restarts_is_revealed_after
     let mut host = second.client().await;
     host.send(&ClientMsg::Resume { code: code.clone(), token: host_token, last_seq: None }).await;
     host.recv_until(|m| matches!(m, ServerMsg::HostSnapshot { .. })).await;
-    host.send(&ClientMsg::EndRaffle {}).await;
-    host.recv_until(|m| matches!(m, ServerMsg::Ended { .. })).await;
-    let verdict = verifier::verdict(&record_json(&second, &code).await);
+    let verdict = end_and_check(&mut host, &second, &code).await;
     assert_eq!(verdict.draws[0].status, "verified", "{verdict:?}");
 }
 

@@ -46,15 +46,7 @@ pub(super) fn decide(
             if !state.joining_open {
                 return Err(Rejected::JoiningClosed);
             }
-            // Everyone who ever joined counts: a join-leave loop must not grow the raffle forever.
-            if state.players.len() >= settings.max_players {
-                return Err(Rejected::RaffleFull { max: settings.max_players });
-            }
-            let name = normalize_name(&name, settings.max_name_chars)?;
-            if let Some(&index) = state.names.get(&collision_key(&name)) {
-                return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });
-            }
-            let player = PlayerId(state.players.len() as u32 + 1);
+            let (player, name) = admit(state, settings, &name)?;
             Ok(vec![EventKind::PlayerJoined { player, name, token, join_id }])
         }
         Command::Leave => {
@@ -124,14 +116,7 @@ pub(super) fn decide(
         Command::SetBeacon { on } => Ok(changed(state.beacon_on != on, EventKind::BeaconChanged { on })),
         // Whether joining is open is for phones: the host lets in whom they choose.
         Command::AddWalkIn { name } => {
-            if state.players.len() >= settings.max_players {
-                return Err(Rejected::RaffleFull { max: settings.max_players });
-            }
-            let name = normalize_name(&name, settings.max_name_chars)?;
-            if let Some(&index) = state.names.get(&collision_key(&name)) {
-                return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });
-            }
-            let player = PlayerId(state.players.len() as u32 + 1);
+            let (player, name) = admit(state, settings, &name)?;
             Ok(vec![EventKind::WalkInAdded { player, name }])
         }
     }
@@ -299,4 +284,18 @@ fn check_eligible(state: &State, prize: PrizeId) -> Result<(), Rejected> {
 
 fn stale(state: &State) -> Rejected {
     Rejected::StaleDraw { expected: state.next_draw().0 }
+}
+
+/// A new player's number and name, by the same rules for a phone's join and a host's walk-in:
+/// room left, a valid name, and no name that looks like another's.
+fn admit(state: &State, settings: &RaffleSettings, name: &str) -> Result<(PlayerId, String), Rejected> {
+    // Everyone who ever joined counts: a join-leave loop must not grow the raffle forever.
+    if state.players.len() >= settings.max_players {
+        return Err(Rejected::RaffleFull { max: settings.max_players });
+    }
+    let name = normalize_name(name, settings.max_name_chars)?;
+    if let Some(&index) = state.names.get(&collision_key(&name)) {
+        return Err(Rejected::NameTaken { taken: state.players[index].name.clone() });
+    }
+    Ok((PlayerId(state.players.len() as u32 + 1), name))
 }

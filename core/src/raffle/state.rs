@@ -3,6 +3,7 @@
 
 use super::fairness::{Hash, Seed};
 use super::name::collision_key;
+use super::remote::{OpenLink, Remote};
 use super::{BeaconValue, DrawNumber, EventKind, Millis, Token, VoidReason};
 use std::collections::HashMap;
 
@@ -119,6 +120,9 @@ pub(super) struct State {
     pub ended: bool,
     pub ended_at: Option<Millis>,
     pub last_seq: u64,
+    /// The link that pairs the next remote, while one is open.
+    pub remote_link: Option<OpenLink>,
+    pub remotes: Vec<Remote>,
 }
 
 impl Default for State {
@@ -140,6 +144,8 @@ impl Default for State {
             ended: false,
             ended_at: None,
             last_seq: 0,
+            remote_link: None,
+            remotes: Vec::new(),
         }
     }
 }
@@ -312,6 +318,23 @@ impl State {
             EventKind::Ended => {
                 self.ended = true;
                 self.ended_at = Some(at);
+            }
+            EventKind::RemoteLinkOpened { link, expires_at } => {
+                self.remote_link = Some(OpenLink { link: link.clone(), expires_at: *expires_at });
+            }
+            EventKind::RemotePaired { remote, token } => {
+                self.remote_link = None;
+                self.remotes.push(Remote {
+                    id: *remote,
+                    token: token.clone(),
+                    paired_at: at,
+                    revoked: false,
+                });
+            }
+            EventKind::RemoteRevoked { remote } => {
+                if let Some(r) = self.remotes.iter_mut().find(|r| r.id == *remote) {
+                    r.revoked = true;
+                }
             }
         }
     }

@@ -1,12 +1,16 @@
-//! The host's big screen: how to join, the players as they arrive, the draw, the prizes, the
-//! history of the evening and the host's controls. It survives a reload, a second tab and a
-//! dropped Wi-Fi: the host token in localStorage brings back the same raffle.
+//! The host's controls: how to join, the players as they arrive, the draw, the prizes, the
+//! history of the evening and the settings. It survives a reload, a second tab and a dropped
+//! Wi-Fi: the host token in localStorage brings back the same raffle.
+//!
+//! The same screen is the remote on the host's phone (`/remote/<CODE>`, see `remotes.rs`): a
+//! phone paired through a one-time link, with a credential of its own instead of the host token.
 
 mod claims;
 mod controls;
 mod draw;
 mod history;
 mod prizes;
+mod remotes;
 mod walk_in;
 
 pub(crate) use draw::{reel_names, Reel};
@@ -17,14 +21,26 @@ use crate::protocol::{Board, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg}
 use crate::ws_client::{self, LinkState, Socket};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// How many of the newest names the host's list shows.
 const SHOWN_NAMES: usize = 300;
 
+/// Which of the host's screens this is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Seat {
+    /// The host's own browser, holding the host token: everything, pairing remotes included.
+    Controls,
+    /// A phone paired as a remote: its own credential; it cannot pair or revoke remotes.
+    Remote,
+}
+
 /// Everything the host screen shows, as signals; `Copy`, so every part can hold it.
 #[derive(Clone, Copy)]
 pub(super) struct Host {
+    seat: Seat,
+    /// A remote's pairing link (from its address), until it has been presented once.
+    pairing: StoredValue<Option<String>>,
     code: RwSignal<Option<String>>,
     join_url: RwSignal<String>,
     qr_svg_url: RwSignal<String>,
@@ -34,6 +50,8 @@ pub(super) struct Host {
     board: RwSignal<Board>,
     /// When each open claim runs out, by this device's clock: (draw, deadline in ms).
     claim_deadlines: RwSignal<Vec<(u32, f64)>>,
+    /// The open pairing link and when it stops working, by this device's clock.
+    remote_link: RwSignal<Option<(String, f64)>>,
     errors: Errors,
     /// This browser cannot run this raffle (not its host, or the raffle has closed): the page
     /// shows why and a way home, not a raffle that looks live.
@@ -55,6 +73,9 @@ pub(super) struct Errors {
 /// probed), and so does this page.
 pub(crate) const CANNOT_HOST: &str =
     "This raffle has closed, or this browser is not its host. Start a new one from the home page.";
+/// The same for a phone that is not (or no longer) a remote.
+const CANNOT_REMOTE: &str = "This phone is not a remote for a running raffle: the raffle has closed, or the host turned this remote off. Scan a new pairing code on the controls.";
+const REVOKED: &str = "The host turned this remote off. To use it again, scan a new pairing code on the controls.";
 
 impl Host {
     fn send(&self, msg: ClientMsg) {
@@ -67,6 +88,22 @@ impl Host {
                 browser::save(&browser::token_key("host", &code), &host_token);
                 browser::replace_path(&format!("/host/{code}"));
                 self.code.set(Some(code));
+            }
+            // The link is used up: the address bar forgets it, the credential is kept.
+            ServerMsg::RemotePaired { code, token, .. } => {
+                browser::save(&browser::token_key("remote", &code), &token);
+                browser::replace_path(&format!("/remote/{code}"));
+                self.pairing.set_value(None);
+            }
+            ServerMsg::RemoteRevoked { .. } => {
+                if let Some(code) = self.code.get_untracked() {
+                    browser::forget(&browser::token_key("remote", &code));
+                }
+                self.give_up(REVOKED);
+            }
+            ServerMsg::Error { code: ErrorCode::RemoteLinkUsed, message, .. } => {
+                self.pairing.set_value(None);
+                self.give_up(&message);
             }
             ServerMsg::HostSnapshot { join_url, qr_svg_url, players, connected, board, .. } => {
                 self.join_url.set(join_url);
@@ -92,7 +129,7 @@ impl Host {
             ServerMsg::Board { board, .. } => self.set_board(board),
             // Raffles close after a day without activity (or an hour after they end).
             ServerMsg::Error { code: ErrorCode::BadToken | ErrorCode::UnknownCode, .. } => {
-                self.give_up(CANNOT_HOST)
+                self.give_up(if self.seat == Seat::Remote { CANNOT_REMOTE } else { CANNOT_HOST })
             }
             ServerMsg::Error { field, message, .. } => match field {
                 Some(Field::Draw | Field::Claim) => self.errors.draw.set(Some(message)),
@@ -127,6 +164,8 @@ impl Host {
         let deadlines =
             board.draws.iter().filter_map(|d| Some((d.draw, countdown::deadline(now, d.claim_ms_left?))));
         self.claim_deadlines.set(deadlines.collect());
+        let link = board.remote_link.as_ref().map(|l| (l.link.clone(), countdown::deadline(now, l.ms_left)));
+        self.remote_link.set(link);
         if board.draws.last().is_some_and(|d| d.winner.is_some()) {
             self.errors.draw.set(None);
         }
@@ -134,12 +173,27 @@ impl Host {
     }
 }
 
+/// The controls, in the host's own browser.
 #[component]
 pub fn HostPage() -> impl IntoView {
+    host_screen(Seat::Controls, None)
+}
+
+/// The remote on the host's phone: `/remote/<CODE>?pair=<link>` the first time (the QR code
+/// on the controls), `/remote/<CODE>` after.
+#[component]
+pub fn RemotePage() -> impl IntoView {
+    let pairing = use_query_map().read_untracked().get("pair");
+    host_screen(Seat::Remote, pairing)
+}
+
+fn host_screen(seat: Seat, pairing: Option<String>) -> impl IntoView {
     let params = use_params_map();
     let ready = hydrated();
     let (link, set_link) = signal(LinkState::Connecting);
     let host = Host {
+        seat,
+        pairing: StoredValue::new(pairing),
         code: RwSignal::new(params.read_untracked().get("code")),
         join_url: RwSignal::new(String::new()),
         qr_svg_url: RwSignal::new(String::new()),
@@ -148,6 +202,7 @@ pub fn HostPage() -> impl IntoView {
         connected: RwSignal::new(0),
         board: RwSignal::new(Board::default()),
         claim_deadlines: RwSignal::new(Vec::new()),
+        remote_link: RwSignal::new(None),
         errors: Errors::default(),
         gone: RwSignal::new(false),
         link,
@@ -158,7 +213,18 @@ pub fn HostPage() -> impl IntoView {
     Effect::new(move |_| {
         // On every (re)connection: resume with the token this browser holds, or start a raffle.
         let hello = move || match host.code.get_untracked() {
+            None if seat == Seat::Remote => {
+                host.give_up(CANNOT_REMOTE);
+                None
+            }
             None => Some(ClientMsg::StartRaffle {}),
+            Some(code) if seat == Seat::Remote => {
+                let hello = remote_hello(&code, host.pairing.get_value());
+                if hello.is_none() {
+                    host.give_up(CANNOT_REMOTE);
+                }
+                hello
+            }
             Some(code) => {
                 let resume = host_resume(&code);
                 if resume.is_none() {
@@ -173,8 +239,8 @@ pub fn HostPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Raffler · Controls"/>
-        <section class="host">
+        <Title text=if seat == Seat::Remote { "Raffler · Remote" } else { "Raffler · Controls" }/>
+        <section class="host" class:remote=seat == Seat::Remote>
             <LinkNotice link/>
             {move || host.errors.page.get().map(|e| view! {
                 <p class="banner-error" role="alert">{e}" "<a href="/">"Home"</a></p>
@@ -195,6 +261,15 @@ pub(crate) fn host_resume(code: &str) -> Option<ClientMsg> {
     Some(ClientMsg::Resume { code: code.to_owned(), token, last_seq: None })
 }
 
+/// What a remote says on every (re)connection: resume with its credential if it has one, else
+/// present the pairing link it was opened with. `None`: neither, so it is nobody's remote.
+fn remote_hello(code: &str, pairing: Option<String>) -> Option<ClientMsg> {
+    match browser::load(&browser::token_key("remote", code)) {
+        Some(token) => Some(ClientMsg::Resume { code: code.to_owned(), token, last_seq: None }),
+        None => pairing.map(|link| ClientMsg::PairRemote { code: code.to_owned(), link }),
+    }
+}
+
 /// The address a person types: no scheme, and no code (the code is shown on its own).
 pub(crate) fn typed_join_url(join_url: &str) -> String {
     let url = join_url.rsplit_once('/').map_or(join_url, |(base, _code)| base);
@@ -206,6 +281,22 @@ pub(crate) fn typed_join_url(join_url: &str) -> String {
 #[component]
 fn RaffleView(host: Host) -> impl IntoView {
     let live = move || !host.board.with(|b| b.code.is_empty());
+    // A remote is a phone in the host's hand: the draw first, no join panel (that is the
+    // stage's), no stage to open (the stage needs the host's own browser).
+    if host.seat == Seat::Remote {
+        return view! {
+            <h1 class="remote-title">{move || format!("Remote · {}", host.board.with(|b| b.code.clone()))}</h1>
+            <draw::DrawPanel host/>
+            <claims::OpenClaims host/>
+            <div class="host-lower">
+                <prizes::Prizes host/>
+                <PlayersPanel host/>
+                <history::History host/>
+                <controls::Controls host/>
+            </div>
+        }
+        .into_any();
+    }
     view! {
         <aside class="join-panel" aria-label="How to join">
             {move || if live() {
@@ -241,6 +332,21 @@ fn RaffleView(host: Host) -> impl IntoView {
         </aside>
         <draw::DrawPanel host/>
         <claims::OpenClaims host/>
+        <PlayersPanel host/>
+        <div class="host-lower">
+            <prizes::Prizes host/>
+            <history::History host/>
+            <controls::Controls host/>
+            <remotes::Remotes host/>
+        </div>
+    }
+    .into_any()
+}
+
+/// Who is in: the count, walk-ins, the newest names with "Remove", and the removed.
+#[component]
+fn PlayersPanel(host: Host) -> impl IntoView {
+    view! {
         <section class="players" aria-labelledby="players-heading">
             <h2 id="players-heading">
                 {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
@@ -272,11 +378,5 @@ fn RaffleView(host: Host) -> impl IntoView {
             }}
             <claims::Removed host/>
         </section>
-        <div class="host-lower">
-            <prizes::Prizes host/>
-            <history::History host/>
-            <controls::Controls host/>
-        </div>
     }
-    .into_any()
 }

@@ -75,7 +75,8 @@ pub(crate) const CANNOT_HOST: &str =
     "This raffle has closed, or this browser is not its host. Start a new one from the home page.";
 /// The same for a phone that is not (or no longer) a remote.
 const CANNOT_REMOTE: &str = "This phone is not a remote for a running raffle: the raffle has closed, or the host turned this remote off. Scan a new pairing code on the controls.";
-const REVOKED: &str = "The host turned this remote off. To use it again, scan a new pairing code on the controls.";
+const REVOKED: &str =
+    "The host turned this remote off. To use it again, scan a new pairing code on the controls.";
 
 impl Host {
     fn send(&self, msg: ClientMsg) {
@@ -284,18 +285,7 @@ fn RaffleView(host: Host) -> impl IntoView {
     // A remote is a phone in the host's hand: the draw first, no join panel (that is the
     // stage's), no stage to open (the stage needs the host's own browser).
     if host.seat == Seat::Remote {
-        return view! {
-            <h1 class="remote-title">{move || format!("Remote · {}", host.board.with(|b| b.code.clone()))}</h1>
-            <draw::DrawPanel host/>
-            <claims::OpenClaims host/>
-            <div class="host-lower">
-                <prizes::Prizes host/>
-                <PlayersPanel host/>
-                <history::History host/>
-                <controls::Controls host/>
-            </div>
-        }
-        .into_any();
+        return view! { <RemoteView host/> }.into_any();
     }
     view! {
         <aside class="join-panel" aria-label="How to join">
@@ -333,6 +323,29 @@ fn RaffleView(host: Host) -> impl IntoView {
         <draw::DrawPanel host/>
         <claims::OpenClaims host/>
         <PlayersPanel host/>
+        <Lower host/>
+    }
+    .into_any()
+}
+
+/// The remote's page: its raffle's code, then what the host does most, in one column.
+#[component]
+fn RemoteView(host: Host) -> impl IntoView {
+    view! {
+        <h1 class="remote-title">{move || format!("Remote · {}", host.board.with(|b| b.code.clone()))}</h1>
+        <draw::DrawPanel host/>
+        <claims::OpenClaims host/>
+        <PlayersPanel host/>
+        <Lower host/>
+    }
+    .into_any()
+}
+
+/// Prizes, history, settings and (on the controls) the remotes. Erased, like the views above,
+/// to keep the page's view type within the compiler's limits.
+#[component]
+fn Lower(host: Host) -> impl IntoView {
+    view! {
         <div class="host-lower">
             <prizes::Prizes host/>
             <history::History host/>

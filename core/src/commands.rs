@@ -28,6 +28,9 @@ impl ClientMsg {
             ClientMsg::SetBeacon { on } => Command::SetBeacon { on },
             ClientMsg::EndRaffle {} => Command::End,
             ClientMsg::AddWalkIn { name } => Command::AddWalkIn { name },
+            ClientMsg::SetNameHidden { player, hidden } => {
+                Command::SetNameHidden { player: PlayerId(player), hidden }
+            }
             ClientMsg::RevokeRemote { remote } => Command::RevokeRemote { remote: RemoteId(remote) },
             // Both need a fresh secret from the server, which the session asks its raffle for.
             ClientMsg::OpenRemoteLink {}

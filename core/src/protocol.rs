@@ -88,6 +88,11 @@ pub enum ClientMsg {
     AddWalkIn {
         name: String,
     },
+    /// Hides a player's name from the stage, or shows it again (`hidden: false`).
+    SetNameHidden {
+        player: u32,
+        hidden: bool,
+    },
     /// The host's controls open a one-time link that pairs a phone as a remote (see
     /// `remote_link` on the board). Opening another replaces the one still open.
     OpenRemoteLink {},
@@ -290,6 +295,10 @@ pub struct Board {
     /// the export mark them "entered by the host".
     #[serde(default)]
     pub walk_ins: Vec<u32>,
+    /// The players whose names the host hid from the stage: the stage leaves them off its wall
+    /// and its reel, and names such a winner "Name hidden".
+    #[serde(default)]
+    pub hidden: Vec<u32>,
     /// The open link that pairs a phone as a remote, if the host opened one and it is neither
     /// used nor expired: for the controls only (the stage never shows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -528,7 +537,7 @@ impl DecodeError {
     }
 }
 
-const KNOWN_CLIENT_TYPES: [&str; 22] = [
+const KNOWN_CLIENT_TYPES: [&str; 23] = [
     "start_raffle",
     "join",
     "resume",
@@ -548,6 +557,7 @@ const KNOWN_CLIENT_TYPES: [&str; 22] = [
     "end_raffle",
     "ping",
     "add_walk_in",
+    "set_name_hidden",
     "open_remote_link",
     "pair_remote",
     "revoke_remote",

@@ -89,6 +89,7 @@ pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
             .map(player_view)
             .collect(),
         walk_ins: raffle.players().iter().filter(|p| p.walk_in()).map(|p| p.id.0).collect(),
+        hidden: raffle.players().iter().filter(|p| p.hidden).map(|p| p.id.0).collect(),
         remote_link: raffle.remote_link(now).map(|(link, expires_at)| RemoteLinkView {
             link: link.expose().to_owned(),
             ms_left: expires_at.saturating_sub(now).0,

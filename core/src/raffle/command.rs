@@ -83,6 +83,12 @@ pub enum Command {
     AddWalkIn {
         name: String,
     },
+    /// Hides a player's name from the stage (a name not fit for the projector), or shows it
+    /// again. The player stays in and can win; the stage then says the name is hidden.
+    SetNameHidden {
+        player: PlayerId,
+        hidden: bool,
+    },
     /// The host opens a one-time link (`link`, a fresh secret) that pairs a phone as a remote.
     OpenRemoteLink {
         link: Token,

@@ -125,6 +125,11 @@ pub enum EventKind {
         player: PlayerId,
         name: String,
     },
+    /// The host hid a player's name from the stage (`hidden`), or showed it again.
+    NameHidden {
+        player: PlayerId,
+        hidden: bool,
+    },
     /// The host opened a link that pairs one phone as a remote until `expires_at`; it replaces
     /// any link still open.
     RemoteLinkOpened {

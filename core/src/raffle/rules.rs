@@ -120,6 +120,10 @@ pub(super) fn decide(
             let (player, name) = admit(state, settings, &name)?;
             Ok(vec![EventKind::WalkInAdded { player, name }])
         }
+        Command::SetNameHidden { player, hidden } => match state.player(player) {
+            Some(p) => Ok(changed(p.hidden != hidden, EventKind::NameHidden { player, hidden })),
+            None => Err(Rejected::UnknownPlayer),
+        },
         Command::OpenRemoteLink { link } => remote::open_link(actor, now, link),
         Command::PairRemote { link, token } => remote::pair(state, actor, now, &link, token),
         Command::RevokeRemote { remote } => remote::revoke(state, actor, remote),

@@ -29,6 +29,8 @@ pub struct Player {
     pub presence: Presence,
     /// `None` for a walk-in, whom the host entered: no screen holds a token for them.
     pub(super) token: Option<Token>,
+    /// The host hid this name from the stage (the projector); it is still in the raffle.
+    pub hidden: bool,
 }
 
 impl Player {
@@ -236,6 +238,7 @@ impl State {
                     name: name.clone(),
                     presence: Presence::In,
                     token: Some(token.clone()),
+                    hidden: false,
                 });
             }
             EventKind::WalkInAdded { player, name } => {
@@ -245,6 +248,7 @@ impl State {
                     name: name.clone(),
                     presence: Presence::In,
                     token: None,
+                    hidden: false,
                 });
             }
             EventKind::PlayerLeft { player } => self.set_presence(*player, Presence::Left),
@@ -318,6 +322,11 @@ impl State {
             EventKind::Ended => {
                 self.ended = true;
                 self.ended_at = Some(at);
+            }
+            EventKind::NameHidden { player, hidden } => {
+                if let Some(p) = self.players.get_mut(player.0 as usize - 1) {
+                    p.hidden = *hidden;
+                }
             }
             EventKind::RemoteLinkOpened { link, expires_at } => {
                 self.remote_link = Some(OpenLink { link: link.clone(), expires_at: *expires_at });

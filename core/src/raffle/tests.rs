@@ -728,3 +728,20 @@ fn started_event(r: &Raffle) -> Event {
     );
     first
 }
+
+#[test]
+fn the_host_hides_a_name_from_the_stage_and_it_can_still_win() {
+    let mut r = raffle(0, 6);
+    let rude = join(&mut r, "Rude Name");
+    let hide = Command::SetNameHidden { player: rude, hidden: true };
+    assert_eq!(host(&mut r, hide.clone()).unwrap().len(), 1);
+    assert!(r.player(rude).unwrap().hidden);
+    // Hiding it again changes nothing; a player may not hide anyone.
+    assert!(host(&mut r, hide.clone()).unwrap().is_empty());
+    assert_eq!(r.handle(T0, Actor::Player(rude), hide), Err(Rejected::NotAllowed));
+    assert_eq!(draw(&mut r, None), rude, "still in the draw");
+    let unknown = Command::SetNameHidden { player: PlayerId(9), hidden: true };
+    assert_eq!(host(&mut r, unknown), Err(Rejected::UnknownPlayer));
+    host(&mut r, Command::SetNameHidden { player: rude, hidden: false }).unwrap();
+    assert!(!r.player(rude).unwrap().hidden);
+}

@@ -102,6 +102,10 @@ enum Row {
         player: u32,
         name: String,
     },
+    NameHidden {
+        player: u32,
+        hidden: bool,
+    },
     /// The one-time link that pairs a remote (a secret, like the tokens).
     RemoteLinkOpened {
         link: String,
@@ -192,6 +196,7 @@ pub fn encode(event: &Event) -> StoredEvent {
         EventKind::WinnerSkipped { draw, player } => Row::WinnerSkipped { draw: draw.0, player: player.0 },
         EventKind::Ended => Row::Ended {},
         EventKind::WalkInAdded { player, name } => Row::WalkInAdded { player: player.0, name: name.clone() },
+        EventKind::NameHidden { player, hidden } => Row::NameHidden { player: player.0, hidden: *hidden },
         EventKind::RemoteLinkOpened { link, expires_at } => {
             Row::RemoteLinkOpened { link: link.expose().to_owned(), expires_at: expires_at.0 }
         }
@@ -271,6 +276,7 @@ pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
         }
         Row::Ended {} => EventKind::Ended,
         Row::WalkInAdded { player, name } => EventKind::WalkInAdded { player: PlayerId(player), name },
+        Row::NameHidden { player, hidden } => EventKind::NameHidden { player: PlayerId(player), hidden },
         Row::RemoteLinkOpened { link, expires_at } => {
             EventKind::RemoteLinkOpened { link: Token::new(link), expires_at: Millis(expires_at) }
         }
@@ -316,6 +322,7 @@ mod tests {
             },
             EventKind::PlayerReadmitted { player: w },
             EventKind::WalkInAdded { player: w, name: "Ada".into() },
+            EventKind::NameHidden { player: w, hidden: true },
             EventKind::RemoteLinkOpened { link: Token::new("l"), expires_at: Millis(600_000) },
             EventKind::RemotePaired { remote: RemoteId(1), token: Token::new("r") },
             EventKind::RemoteRevoked { remote: RemoteId(1) },

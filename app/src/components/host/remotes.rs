@@ -4,7 +4,7 @@
 //! it off. The host token never leaves this browser.
 
 use super::{Host, Seat};
-use crate::components::{countdown, minutes_seconds, ticking_clock};
+use crate::components::{minutes_seconds, ticking_clock};
 use crate::protocol::ClientMsg;
 use leptos::prelude::*;
 
@@ -15,9 +15,8 @@ pub(super) fn Remotes(host: Host) -> impl IntoView {
     let now = ticking_clock();
     // The open link and its seconds left; gone once used, expired or the raffle is over.
     let open_link = move || {
-        let (link, deadline) = host.remote_link.get()?;
-        let left = countdown::seconds_left(deadline, now.get());
-        (left > 0 && live()).then_some((link, left))
+        let now = now.get();
+        host.state.with(|s| s.open_remote_link(now)).filter(|_| live())
     };
     let pairing_url = move |link: &str| {
         let base = host.join_url.with(|url| url.rsplit_once("/join/").map(|(base, _)| base.to_owned()));

@@ -14,7 +14,7 @@ pub(crate) use draw::{reel_names, Reel};
 use super::{countdown, hydrated, LinkNotice};
 use crate::browser;
 use crate::protocol::{Board, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
-use crate::ws_client::{self, LinkState, Socket};
+use crate::ws_client::{LinkState, ScreenSocket};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -40,7 +40,7 @@ pub(super) struct Host {
     gone: RwSignal<bool>,
     link: ReadSignal<LinkState>,
     ready: Signal<bool>,
-    socket: StoredValue<Option<Socket>>,
+    socket: ScreenSocket,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -58,7 +58,7 @@ pub(crate) const CANNOT_HOST: &str =
 
 impl Host {
     fn send(&self, msg: ClientMsg) {
-        self.socket.with_value(|s| s.as_ref().map(|s| s.send(msg)));
+        self.socket.send(msg);
     }
 
     fn on_message(&self, msg: ServerMsg) {
@@ -138,7 +138,8 @@ impl Host {
 pub fn HostPage() -> impl IntoView {
     let params = use_params_map();
     let ready = hydrated();
-    let (link, set_link) = signal(LinkState::Connecting);
+    let socket = ScreenSocket::new();
+    let link = socket.link();
     let host = Host {
         code: RwSignal::new(params.read_untracked().get("code")),
         join_url: RwSignal::new(String::new()),
@@ -152,25 +153,21 @@ pub fn HostPage() -> impl IntoView {
         gone: RwSignal::new(false),
         link,
         ready: ready.into(),
-        socket: StoredValue::new(None),
+        socket,
     };
 
-    Effect::new(move |_| {
-        // On every (re)connection: resume with the token this browser holds, or start a raffle.
-        let hello = move || match host.code.get_untracked() {
-            None => Some(ClientMsg::StartRaffle {}),
-            Some(code) => {
-                let resume = host_resume(&code);
-                if resume.is_none() {
-                    host.give_up(CANNOT_HOST);
-                }
-                resume
+    // On every (re)connection: resume with the token this browser holds, or start a raffle.
+    let hello = move || match host.code.get_untracked() {
+        None => Some(ClientMsg::StartRaffle {}),
+        Some(code) => {
+            let resume = host_resume(&code);
+            if resume.is_none() {
+                host.give_up(CANNOT_HOST);
             }
-        };
-        let socket =
-            ws_client::open(hello, move |msg| host.on_message(msg), move |state| set_link.set(state));
-        host.socket.set_value(Some(socket));
-    });
+            resume
+        }
+    };
+    socket.open(hello, move |msg| host.on_message(msg));
 
     view! {
         <Title text="Raffler · Controls"/>

@@ -137,7 +137,7 @@ impl PhoneState {
         if let Some(seq) = msg.seq() {
             self.last_seq = Some(seq);
         }
-        let known: Vec<u32> = self.open_wins().collect();
+        let known: Vec<u32> = self.results.open_wins().map(|w| w.draw).collect();
         self.results.apply(msg, now);
         let mut effects = match msg {
             ServerMsg::Joined { code, token, you, fingerprint, .. } => {
@@ -196,7 +196,7 @@ impl PhoneState {
             _ => Vec::new(),
         };
         // A prize to claim that this phone did not know of: live, or learnt on waking.
-        if self.open_wins().any(|draw| !known.contains(&draw)) {
+        if self.results.open_wins().any(|w| !known.contains(&w.draw)) {
             effects.push(Effect::Vibrate);
         }
         effects
@@ -275,11 +275,6 @@ impl PhoneState {
                 prize: latest.prize.clone(),
             },
         }
-    }
-
-    /// Prizes won and not claimed yet (by draw): each keeps its claim button.
-    fn open_wins(&self) -> impl Iterator<Item = u32> + '_ {
-        self.results.wins.iter().filter(|w| w.claim == ClaimView::Open).map(|w| w.draw)
     }
 
     fn retry_join_in(&mut self, after_ms: u64) -> Effect {

@@ -14,7 +14,12 @@ mod ws_client;
 
 pub use raffler_core::{protocol, raffle, verify};
 
-use components::{home::HomePage, host::HostPage, join::JoinPage, stage::StagePage};
+use components::{
+    home::HomePage,
+    host::{HostPage, RemotePage},
+    join::JoinPage,
+    stage::StagePage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -57,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/host") view=HostPage/>
                     <Route path=path!("/host/:code") view=HostPage/>
                     <Route path=path!("/host/:code/stage") view=StagePage/>
+                    <Route path=path!("/remote/:code") view=RemotePage/>
                     <Route path=path!("/join") view=JoinPage/>
                     <Route path=path!("/join/:code") view=JoinPage/>
                 </Routes>

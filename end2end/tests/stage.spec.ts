@@ -108,6 +108,48 @@ test("F puts the stage full screen and Esc takes it out; Space with nobody in sa
   await expect.poll(fullScreen).toBe(false);
   await stage.getByRole("button", { name: "Full screen" }).click();
   await expect.poll(fullScreen).toBe(true);
+  // In full screen the hall sees the show only: no sound switch.
+  await expect(stage.getByRole("button", { name: /^Sound:/ })).toBeHidden();
+});
+
+test("the reveal sound is off until turned on, then chimes at each reveal, and is remembered", async ({ browser }) => {
+  const { host, code } = await startRaffle(browser);
+  // Count the chimes: every oscillator the stage starts.
+  await host.context().addInitScript(() => {
+    const counter = window as unknown as { chimes: number };
+    counter.chimes = 0;
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (this: OscillatorNode, when?: number) {
+      counter.chimes += 1;
+      return start.call(this, when);
+    };
+  });
+  const stage = await openStage(host, { width: 1280, height: 720 });
+  const chimes = () => stage.evaluate(() => (window as unknown as { chimes: number }).chimes);
+  for (const name of ["Ada Lovelace", "Grace Hopper"]) await joinRaffle(browser, code, name);
+  await expect(stage.getByText("2 joined · 2 connected now")).toBeVisible();
+
+  // Off by default: a reveal is silent.
+  await expect(stage.getByRole("button", { name: "Sound: off" })).toBeVisible();
+  await stage.keyboard.press(" ");
+  await expect(stage.getByText("Winner #1")).toBeVisible();
+  expect(await chimes()).toBe(0);
+
+  // Turned on by keyboard, and kept across a reload.
+  await stage.getByRole("button", { name: "Sound: off" }).focus();
+  await stage.keyboard.press("Enter");
+  await expect(stage.getByRole("button", { name: "Sound: on" })).toBeFocused();
+  await stage.reload();
+  await expect(stage.getByText("● Live")).toBeVisible();
+  await expect(stage.getByRole("button", { name: "Sound: on" })).toBeVisible();
+  await expect(stage.getByText("Winner #1")).toBeVisible();
+  expect(await chimes()).toBe(0);
+  await expectAccessible(stage);
+
+  // The next reveal chimes, once.
+  await stage.keyboard.press(" ");
+  await expect(stage.getByText("Winner #2")).toBeVisible();
+  await expect.poll(chimes).toBe(1);
 });
 
 test("a browser without the host token gets no stage", async ({ browser }) => {

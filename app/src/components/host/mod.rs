@@ -21,7 +21,7 @@ use state::{ControlsState, FieldErrors, Seat};
 use super::{hydrated, LinkNotice};
 use crate::browser;
 use crate::protocol::{Board, ClientMsg, PlayerView, ServerMsg};
-use crate::ws_client::{self, LinkState, Socket};
+use crate::ws_client::{LinkState, ScreenSocket};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -46,7 +46,7 @@ pub(super) struct Host {
     gone: Memo<bool>,
     link: ReadSignal<LinkState>,
     ready: Signal<bool>,
-    socket: StoredValue<Option<Socket>>,
+    socket: ScreenSocket,
 }
 
 /// The errors beside each part, read from the state.
@@ -59,7 +59,7 @@ pub(super) struct Errors {
 }
 
 impl Host {
-    fn new(seat: Seat, state: ControlsState, link: ReadSignal<LinkState>, ready: Signal<bool>) -> Self {
+    fn new(seat: Seat, state: ControlsState, socket: ScreenSocket, ready: Signal<bool>) -> Self {
         let state = RwSignal::new(state);
         let error = move |pick: fn(&FieldErrors) -> &Option<String>| {
             Memo::new(move |_| state.with(|s| pick(&s.errors).clone()))
@@ -80,14 +80,14 @@ impl Host {
                 page: error(|e| &e.page),
             },
             gone: Memo::new(move |_| state.with(|s| s.gone)),
-            link,
+            link: socket.link(),
             ready,
-            socket: StoredValue::new(None),
+            socket,
         }
     }
 
     fn send(&self, msg: ClientMsg) {
-        self.socket.with_value(|s| s.as_ref().map(|s| s.send(msg)));
+        self.socket.send(msg);
     }
 
     /// A message from the server: the state applies it; its effects are performed here, the one
@@ -142,17 +142,14 @@ pub fn RemotePage() -> impl IntoView {
 fn host_screen(seat: Seat, pairing: Option<String>) -> impl IntoView {
     let code = use_params_map().read_untracked().get("code");
     let ready = hydrated();
-    let (link, set_link) = signal(LinkState::Connecting);
-    let host = Host::new(seat, ControlsState::new(seat, code, pairing), link, ready.into());
+    let socket = ScreenSocket::new();
+    let link = socket.link();
+    let host = Host::new(seat, ControlsState::new(seat, code, pairing), socket, ready.into());
 
-    Effect::new(move |_| {
-        // On every (re)connection: resume with the token this browser holds, start a raffle,
-        // or (a remote's first time) present the pairing link.
-        let hello = move || host.state.try_update(|s| s.hello(browser::load)).flatten();
-        let socket =
-            ws_client::open(hello, move |msg| host.on_message(msg), move |state| set_link.set(state));
-        host.socket.set_value(Some(socket));
-    });
+    // On every (re)connection: resume with the token this browser holds, start a raffle, or (a
+    // remote's first time) present the pairing link.
+    let hello = move || host.state.try_update(|s| s.hello(browser::load)).flatten();
+    socket.open(hello, move |msg| host.on_message(msg));
 
     view! {
         <Title text=if seat == Seat::Remote { "Raffler · Remote" } else { "Raffler · Controls" }/>

@@ -1,185 +1,73 @@
 //! The phone's screen: join with a code and a name, wait, and learn at the reveal whether it
 //! won. It keeps its place: the player token in localStorage brings a reloaded or reconnected
-//! page back as the same player, and what it missed is replayed. A join is sent with a join id
-//! the phone keeps, so a join whose answer was lost is simply asked again (on every reconnect,
-//! and when no answer came in time) and gets the same player. What the phone knows of the draws
-//! is [`results::Results`]: every prize it won stays on screen until claimed.
+//! page back as the same player, and what it missed is replayed. What the phone knows is
+//! [`state::PhoneState`], plain data that applies server messages and actions and returns
+//! effects; this page renders it and performs the effects in one place, [`perform`]. Every
+//! prize it won stays on screen until claimed ([`results::Results`]).
 
 mod results;
+mod state;
 
 use super::{countdown, hydrated, minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
-use crate::protocol::{normalize_code, ClaimView, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
-use crate::ws_client::{self, LinkState, Socket};
+use crate::protocol::ClaimView;
+use crate::ws_client::ScreenSocket;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use results::{Results, Win};
+use results::Win;
+use state::{Effect, Phase, PhoneState, Status};
 
-/// A join with no answer by then is asked again on a fresh socket (the old one may be dead
-/// without knowing it, as on hall Wi-Fi).
-const JOIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+/// How long a phone buzzes when it wins.
+const WIN_BUZZ_MS: u32 = 400;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Phase {
-    Form,
-    Joining,
-    /// In the raffle; what it shows comes from `results`.
-    In,
-    Left,
-    Removed,
-}
-
+/// The phone's state and its socket: what every part of the page reads and acts through.
 #[derive(Clone, Copy)]
 struct Phone {
-    code: RwSignal<Option<String>>,
-    me: RwSignal<Option<PlayerView>>,
-    last_seq: RwSignal<Option<u64>>,
-    phase: RwSignal<Phase>,
-    results: RwSignal<Results>,
-    /// The join being asked, sent again on every reconnect until it is answered.
-    pending: RwSignal<Option<ClientMsg>>,
-    /// Counts join attempts, so that a timer set for an earlier one does nothing.
-    attempt: RwSignal<u32>,
-    code_error: RwSignal<Option<String>>,
-    name_error: RwSignal<Option<String>>,
-    page_error: RwSignal<Option<String>>,
-    screen_kept_on: RwSignal<bool>,
-    /// The raffle's fingerprint, to compare with the big screen's (docs/fairness.md).
-    fingerprint: RwSignal<Option<String>>,
-    socket: StoredValue<Option<Socket>>,
+    state: RwSignal<PhoneState>,
+    socket: ScreenSocket,
 }
 
 impl Phone {
-    fn token_key(&self) -> Option<String> {
-        self.code.get_untracked().map(|code| browser::token_key("player", &code))
+    /// Runs an action or a message on the state, then performs the effects it returns.
+    fn act(self, change: impl FnOnce(&mut PhoneState) -> Vec<Effect>) {
+        let effects = self.state.try_update(change).unwrap_or_default();
+        perform(effects, self);
     }
 
-    fn send(&self, msg: ClientMsg) {
-        self.socket.with_value(|s| s.as_ref().map(|s| s.send(msg)));
+    /// One part of the state, as a memo: the page re-renders a part only when it changes.
+    fn watch<T>(self, part: impl Fn(&PhoneState) -> T + Send + Sync + 'static) -> Memo<T>
+    where
+        T: PartialEq + Send + Sync + 'static,
+    {
+        Memo::new(move |_| self.state.with(&part))
     }
+}
 
-    fn on_message(&self, msg: ServerMsg) {
-        if let Some(seq) = msg.seq() {
-            self.last_seq.set(Some(seq));
+/// Performs what the phone's messages and actions ask for: the one place its effects touch the
+/// socket, the timers and the browser.
+fn perform(effects: Vec<Effect>, phone: Phone) {
+    let player_key = |code: &str| browser::token_key("player", code);
+    for effect in effects {
+        match effect {
+            Effect::Send(msg) => phone.socket.send(msg),
+            Effect::Reconnect => phone.socket.reconnect(),
+            Effect::RetryJoinIn { attempt, after_ms } => set_timeout(
+                move || phone.act(|p| p.join_timed_out(attempt)),
+                std::time::Duration::from_millis(after_ms),
+            ),
+            Effect::SaveToken { code, token } => browser::save(&player_key(&code), &token),
+            Effect::ForgetToken { code } => browser::forget(&player_key(&code)),
+            Effect::SaveJoinId { code, join_id } => {
+                browser::save(&browser::token_key("join", &code), &join_id)
+            }
+            Effect::ReplacePath(path) => browser::replace_path(&path),
+            Effect::KeepScreenOn => {
+                let held = browser::keep_screen_on();
+                phone.state.update(|p| p.screen_kept_on(held));
+            }
+            Effect::Vibrate => browser::vibrate(WIN_BUZZ_MS),
         }
-        self.results.update(|r| r.apply(&msg, browser::now_ms()));
-        match msg {
-            ServerMsg::Joined { code, token, you, fingerprint, .. } => {
-                self.fingerprint.set(fingerprint);
-                browser::save(&browser::token_key("player", &code), &token);
-                browser::replace_path(&format!("/join/{code}"));
-                self.code.set(Some(code));
-                self.entered(you);
-            }
-            ServerMsg::PlayerSnapshot { code, you, fingerprint, .. } => {
-                self.fingerprint.set(fingerprint);
-                self.code.set(Some(code));
-                self.entered(you);
-            }
-            ServerMsg::Removed { .. } => self.out(Phase::Removed),
-            ServerMsg::Left { .. } => self.out(Phase::Left),
-            ServerMsg::Error { code: ErrorCode::BadToken, message, .. } => self.start_over(message),
-            // Back after the raffle closed (a day without activity): its place is gone too.
-            ServerMsg::Error { code: ErrorCode::UnknownCode, message, .. }
-                if self.phase.get_untracked() == Phase::In =>
-            {
-                self.start_over(message)
-            }
-            // The host removed this phone's player earlier; the join id says so.
-            ServerMsg::Error { code: ErrorCode::Removed, .. } => {
-                self.pending.set(None);
-                self.phase.set(Phase::Removed);
-            }
-            // A join sent twice (on a reconnect, and queued): the first answer stands.
-            ServerMsg::Error { code: ErrorCode::AlreadyJoined, .. }
-                if self.phase.get_untracked() == Phase::In => {}
-            // A join turned away for now (too many from this network): try again when told.
-            ServerMsg::Error {
-                code: ErrorCode::RateLimited,
-                retry_after_ms: Some(wait),
-                message,
-                field: Some(Field::Name),
-                ..
-            } if self.phase.get_untracked() == Phase::Joining => {
-                self.name_error.set(Some(message));
-                self.retry_join_in(std::time::Duration::from_millis(wait));
-            }
-            ServerMsg::Error { field, message, .. } => {
-                if self.phase.get_untracked() == Phase::Joining {
-                    self.pending.set(None);
-                    self.phase.set(Phase::Form);
-                }
-                match field {
-                    Some(Field::Code) => self.code_error.set(Some(message)),
-                    Some(Field::Name) => self.name_error.set(Some(message)),
-                    _ => self.page_error.set(Some(message)),
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Sends a join (with this phone's join id for the raffle) and keeps asking until answered.
-    fn join(&self, code: String, name: String) {
-        let code = normalize_code(&code);
-        let key = browser::token_key("join", &code);
-        let join_id = browser::load(&key).unwrap_or_else(|| {
-            let id = browser::random_id();
-            // Kept before the join is sent: a retry, even after a reload, is the same join.
-            browser::save(&key, &id);
-            id
-        });
-        let msg = ClientMsg::Join { code, name, join_id: Some(join_id) };
-        self.pending.set(Some(msg.clone()));
-        self.phase.set(Phase::Joining);
-        self.send(msg);
-        self.retry_join_in(JOIN_TIMEOUT);
-    }
-
-    /// If the join is still unanswered after `wait`, asks again on a fresh socket (whose hello
-    /// is the join).
-    fn retry_join_in(&self, wait: std::time::Duration) {
-        let attempt = self.attempt.get_untracked() + 1;
-        self.attempt.set(attempt);
-        let phone = *self;
-        set_timeout(
-            move || {
-                if phone.attempt.get_untracked() == attempt && phone.phase.get_untracked() == Phase::Joining {
-                    phone.socket.with_value(|s| s.as_ref().map(Socket::reconnect));
-                    phone.retry_join_in(JOIN_TIMEOUT);
-                }
-            },
-            wait,
-        );
-    }
-
-    fn entered(&self, you: PlayerView) {
-        self.pending.set(None);
-        self.me.set(Some(you));
-        self.phase.set(Phase::In);
-        self.page_error.set(None);
-        self.code_error.set(None);
-        self.name_error.set(None);
-        self.screen_kept_on.set(browser::keep_screen_on());
-    }
-
-    /// The place is gone (removed, left, an old or closed raffle): start over with the form.
-    fn start_over(&self, message: String) {
-        if let Some(key) = self.token_key() {
-            browser::forget(&key);
-        }
-        self.me.set(None);
-        self.pending.set(None);
-        self.phase.set(Phase::Form);
-        self.page_error.set(Some(message));
-    }
-
-    fn out(&self, phase: Phase) {
-        if let Some(key) = self.token_key() {
-            browser::forget(&key);
-        }
-        self.phase.set(phase);
     }
 }
 
@@ -188,92 +76,34 @@ pub fn JoinPage() -> impl IntoView {
     let params = use_params_map();
     // From the QR code (/join/<code>): the code is known, only the name is asked.
     let code_in_url = params.read_untracked().get("code").filter(|c| !c.trim().is_empty());
-    let ready = hydrated();
-    let phone = Phone {
-        code: RwSignal::new(code_in_url.clone()),
-        me: RwSignal::new(None),
-        last_seq: RwSignal::new(None),
-        phase: RwSignal::new(Phase::Form),
-        results: RwSignal::new(Results::default()),
-        pending: RwSignal::new(None),
-        attempt: RwSignal::new(0),
-        code_error: RwSignal::new(None),
-        name_error: RwSignal::new(None),
-        page_error: RwSignal::new(None),
-        screen_kept_on: RwSignal::new(true),
-        fingerprint: RwSignal::new(None),
-        socket: StoredValue::new(None),
-    };
-    let typed_code = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
-    let (link, set_link) = signal(LinkState::Connecting);
-
-    Effect::new(move |_| {
-        // On every (re)connection: if this phone holds a token for the raffle, come back as that
-        // player, saying what it saw last; if a join is unanswered, ask it again (its join id
-        // makes that safe); otherwise wait for the form.
-        let hello = move || {
-            let token = phone.code.get_untracked().and_then(|code| {
-                let token = browser::load(&browser::token_key("player", &code))?;
-                Some(ClientMsg::Resume { code, token, last_seq: phone.last_seq.get_untracked() })
-            });
-            if token.is_some() {
-                phone.screen_kept_on.set(browser::keep_screen_on());
-                return token;
-            }
-            phone.pending.get_untracked().filter(|_| phone.phase.get_untracked() == Phase::Joining)
-        };
-        let s = ws_client::open(hello, move |msg| phone.on_message(msg), move |state| set_link.set(state));
-        phone.socket.set_value(Some(s));
-    });
-
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        phone.code_error.set(None);
-        phone.name_error.set(None);
-        phone.page_error.set(None);
-        let code = phone.code.get_untracked().unwrap_or_else(|| typed_code.get_untracked());
-        phone.join(code, name.get_untracked());
-    };
-
     let code_known = code_in_url.is_some();
-    let form = move || {
-        view! {
-            <form class="join-form" on:submit=submit novalidate>
-                <h1>"Join the raffle"</h1>
-                {if code_known {
-                    view! {
-                        <p class="join-code-known">"Code "<strong>{move || phone.code.get()}</strong></p>
-                        <p class="field-error" role="alert">{move || phone.code_error.get()}</p>
-                    }.into_any()
-                } else {
-                    view! {
-                        <label for="code">"Join code"</label>
-                        <input id="code" name="code" bind:value=typed_code autocomplete="off" autocapitalize="characters"
-                            spellcheck="false" placeholder="e.g. K7QX2M" aria-describedby="code-error"
-                            aria-invalid=move || phone.code_error.with(Option::is_some).to_string()/>
-                        <p id="code-error" class="field-error" role="alert">{move || phone.code_error.get()}</p>
-                    }.into_any()
-                }}
-                <label for="name">"Your name"</label>
-                <input id="name" name="name" bind:value=name autocomplete="nickname" maxlength="60"
-                    placeholder="As the room knows you" aria-describedby="name-error"
-                    aria-invalid=move || phone.name_error.with(Option::is_some).to_string()/>
-                <p id="name-error" class="field-error" role="alert">{move || phone.name_error.get()}</p>
-                <button class="button primary" type="submit"
-                    disabled=move || !ready.get() || phone.phase.get() == Phase::Joining>
-                    {move || if phone.phase.get() == Phase::Joining { "Joining…" } else { "Join" }}
-                </button>
-                {move || phone.page_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-            </form>
-        }
-    };
+    let ready = hydrated();
+    let socket = ScreenSocket::new();
+    let link = socket.link();
+    let phone = Phone { state: RwSignal::new(PhoneState::new(code_in_url)), socket };
+    // What was typed outlives the form: after "Join again" it is still there.
+    let typed = Typed { code: RwSignal::new(String::new()), name: RwSignal::new(String::new()) };
 
+    // On every (re)connection: the state says what to say, given the token this phone holds.
+    let hello = move || {
+        let code = phone.state.with_untracked(|p| p.code.clone());
+        let saved = code.and_then(|code| browser::load(&browser::token_key("player", &code)));
+        let (hello, effects) = phone.state.with_untracked(|p| p.hello(saved));
+        perform(effects, phone);
+        hello
+    };
+    socket.open(hello, move |msg| phone.act(|p| p.apply(&msg, browser::now_ms())));
+
+    // The form and the joining that follows are one screen: typing is not interrupted.
+    let screen = phone.watch(|p| match p.phase {
+        Phase::Form | Phase::Joining => Phase::Form,
+        phase => phase,
+    });
     view! {
         <section class="phone">
             <LinkNotice link/>
-            {move || match phone.phase.get() {
-                Phase::Form | Phase::Joining => form().into_any(),
+            {move || match screen.get() {
+                Phase::Form | Phase::Joining => view! { <JoinForm phone typed code_known ready/> }.into_any(),
                 Phase::Left => view! {
                     <Card class="lost" big="You left the raffle".into() text="Thanks for playing.".into()/>
                 }.into_any(),
@@ -281,12 +111,63 @@ pub fn JoinPage() -> impl IntoView {
                     <div class="phone-card lost" role="status">
                         <p class="phone-big">"You were removed"</p>
                         <p>"The host removed you from this raffle. If that was a mistake, ask the host to let you back in, then join again."</p>
-                        <button class="button" on:click=move |_| phone.phase.set(Phase::Form)>"Join again"</button>
+                        <button class="button" on:click=move |_| phone.state.update(PhoneState::join_again)>"Join again"</button>
                     </div>
                 }.into_any(),
                 Phase::In => view! { <InRaffle phone/> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The form's inputs.
+#[derive(Clone, Copy)]
+struct Typed {
+    code: RwSignal<String>,
+    name: RwSignal<String>,
+}
+
+#[component]
+fn JoinForm(phone: Phone, typed: Typed, code_known: bool, ready: ReadSignal<bool>) -> impl IntoView {
+    let Typed { code: typed_code, name } = typed;
+    let code = phone.watch(|p| p.code.clone());
+    let code_error = phone.watch(|p| p.code_error.clone());
+    let name_error = phone.watch(|p| p.name_error.clone());
+    let page_error = phone.watch(|p| p.page_error.clone());
+    let joining = phone.watch(|p| p.phase == Phase::Joining);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let (typed, name) = (typed_code.get_untracked(), name.get_untracked());
+        let saved_join_id = |code: &str| browser::load(&browser::token_key("join", code));
+        phone.act(|p| p.submit(&typed, &name, saved_join_id, browser::random_id));
+    };
+    view! {
+        <form class="join-form" on:submit=submit novalidate>
+            <h1>"Join the raffle"</h1>
+            {if code_known {
+                view! {
+                    <p class="join-code-known">"Code "<strong>{move || code.get()}</strong></p>
+                    <p class="field-error" role="alert">{move || code_error.get()}</p>
+                }.into_any()
+            } else {
+                view! {
+                    <label for="code">"Join code"</label>
+                    <input id="code" name="code" bind:value=typed_code autocomplete="off" autocapitalize="characters"
+                        spellcheck="false" placeholder="e.g. K7QX2M" aria-describedby="code-error"
+                        aria-invalid=move || code_error.with(Option::is_some).to_string()/>
+                    <p id="code-error" class="field-error" role="alert">{move || code_error.get()}</p>
+                }.into_any()
+            }}
+            <label for="name">"Your name"</label>
+            <input id="name" name="name" bind:value=name autocomplete="nickname" maxlength="60"
+                placeholder="As the room knows you" aria-describedby="name-error"
+                aria-invalid=move || name_error.with(Option::is_some).to_string()/>
+            <p id="name-error" class="field-error" role="alert">{move || name_error.get()}</p>
+            <button class="button primary" type="submit" disabled=move || !ready.get() || joining.get()>
+                {move || if joining.get() { "Joining…" } else { "Join" }}
+            </button>
+            {move || page_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+        </form>
     }
 }
 
@@ -303,95 +184,95 @@ fn Card(class: &'static str, big: String, text: String) -> impl IntoView {
 #[component]
 fn InRaffle(phone: Phone) -> impl IntoView {
     let confirm_leave = RwSignal::new(false);
-    let my_name = move || phone.me.with(|me| me.as_ref().map(|me| me.name.clone()).unwrap_or_default());
-    let results = phone.results;
+    let my_name = phone.watch(|p| p.me.as_ref().map(|me| me.name.clone()).unwrap_or_default());
+    let status = phone.watch(PhoneState::status);
+    let screen_kept_on = phone.watch(|p| p.screen_kept_on);
+    let code = phone.watch(|p| p.code.clone());
+    // Every prize this phone won, newest first: each stays until claimed, drawn again or expired.
+    let wins = phone.watch(|p| p.results.wins.iter().rev().cloned().collect::<Vec<_>>());
+    let missed = phone.watch(|p| p.results.missed.clone());
+    let fingerprint = phone.watch(|p| p.fingerprint.clone());
+    let page_error = phone.watch(|p| p.page_error.clone());
+    let ended = phone.watch(|p| p.results.ended);
 
     // What the big screen shows now, unless it is this phone's own win (that shows as a win).
-    let status = move || {
-        let (ended, latest, mine) = results.with(|r| (r.ended, r.latest.clone(), r.latest_is_mine()));
-        if ended {
+    let status_view = move || {
+        match status.get() {
+        Status::Ended => {
             // Anyone may check that every draw was fair, on the same server (docs/fairness.md).
-            let verify = phone.code.get().map(|code| format!("/verify/{code}"));
-            return Some(
+            let verify = code.get().map(|code| format!("/verify/{code}"));
+            Some(
                 view! {
                     <Card class="lost" big="The raffle has ended".into() text="Thanks for playing!".into()/>
                     {verify.map(|href| view! { <p class="verify-link"><a href=href>"Check every draw"</a></p> })}
                 }
                 .into_any(),
-            );
+            )
         }
-        let Some(latest) = latest else {
-            return Some(view! {
+        Status::Waiting => Some(
+            view! {
                 <div class="phone-card waiting" role="status">
                     <p class="phone-big">"You're in!"</p>
-                    <p>{move || format!("Joined as {}. Keep this page open: the result shows here.", my_name())}</p>
-                    {move || (!phone.screen_kept_on.get()).then(|| view! {
+                    <p>{move || format!("Joined as {}. Keep this page open: the result shows here.", my_name.get())}</p>
+                    {move || (!screen_kept_on.get()).then(|| view! {
                         <p class="hint">"Keep your screen on until the draw, so you don't miss it."</p>
                     })}
                 </div>
             }
-            .into_any());
-        };
-        let prize = latest.prize.clone();
-        let view = match latest.claim {
-            ClaimView::Spinning => {
-                let text = match &prize {
-                    Some(prize) => format!("Now drawing: {prize}. Eyes on the big screen."),
-                    None => "Eyes on the big screen.".into(),
-                };
-                view! { <Card class="drawing" big="Drawing…".into() text/> }.into_any()
-            }
-            ClaimView::Void => {
-                view! { <Card class="lost" big="No winner".into() text="Nobody won that draw: the host will draw again.".into()/> }
-                    .into_any()
-            }
-            ClaimView::Skipped if mine => view! {
+            .into_any(),
+        ),
+        Status::Drawing { prize } => {
+            let text = match &prize {
+                Some(prize) => format!("Now drawing: {prize}. Eyes on the big screen."),
+                None => "Eyes on the big screen.".into(),
+            };
+            Some(view! { <Card class="drawing" big="Drawing…".into() text/> }.into_any())
+        }
+        Status::NoWinner => Some(
+            view! { <Card class="lost" big="No winner".into() text="Nobody won that draw: the host will draw again.".into()/> }
+                .into_any(),
+        ),
+        Status::Missed => Some(
+            view! {
                 <Card class="lost" big="You missed it".into()
                     text="The prize was drawn again because it was not claimed in time.".into()/>
             }
             .into_any(),
-            _ if mine => return None,
-            _ => {
-                let winner = latest.winner.map(|w| w.name).unwrap_or_default();
-                let text = match &prize {
-                    Some(prize) => format!("{winner} won {prize}. Stay here for the next draw."),
-                    None => format!("{winner} won. Stay here for the next draw."),
-                };
-                view! { <Card class="lost" big="Not this time".into() text/> }.into_any()
-            }
-        };
-        Some(view)
+        ),
+        Status::Won => None,
+        Status::NotThisTime { winner, prize } => {
+            let text = match &prize {
+                Some(prize) => format!("{winner} won {prize}. Stay here for the next draw."),
+                None => format!("{winner} won. Stay here for the next draw."),
+            };
+            Some(view! { <Card class="lost" big="Not this time".into() text/> }.into_any())
+        }
+    }
     };
 
-    // Every prize this phone won, newest first: each stays until claimed, drawn again or expired.
-    // Shown above the latest draw's status.
-    let wins = move || {
-        results
-            .with(|r| r.wins.iter().rev().cloned().collect::<Vec<_>>())
-            .into_iter()
-            .map(|win| view! { <WinCard win phone my_name=my_name()/> })
-            .collect_view()
+    let win_cards = move || {
+        wins.get().into_iter().map(|win| view! { <WinCard win phone my_name=my_name.get()/> }).collect_view()
     };
 
     view! {
-        {move || phone.page_error.get().map(|e| view! { <p class="banner-error" role="alert">{e}</p> })}
+        {move || page_error.get().map(|e| view! { <p class="banner-error" role="alert">{e}</p> })}
         // A prize to claim comes first: it is what this phone must act on.
-        {wins}
-        {status}
-        {move || results.with(|r| r.missed.clone()).into_iter().map(|prize| view! {
+        {win_cards}
+        {status_view}
+        {move || missed.get().into_iter().map(|prize| view! {
             <p class="missed" role="status">
                 {format!("You missed {prize}: it was drawn again because it was not claimed in time.")}
             </p>
         }).collect_view()}
-        {move || phone.fingerprint.get().map(|fp| view! {
+        {move || fingerprint.get().map(|fp| view! {
             <p class="fingerprint">"Raffle fingerprint "<strong>{fp}</strong>" (the big screen shows the same)"</p>
         })}
-        <div class="leave" class:hidden=move || results.with(|r| r.ended)>
+        <div class="leave" class:hidden=ended>
             {move || if confirm_leave.get() {
                 view! {
                     <p>"Leave the raffle? You cannot win after leaving."</p>
                     <div class="button-row">
-                        <button class="button danger" on:click=move |_| phone.send(ClientMsg::Leave {})>"Yes, leave"</button>
+                        <button class="button danger" on:click=move |_| phone.act(|p| p.leave())>"Yes, leave"</button>
                         <button class="button" on:click=move |_| confirm_leave.set(false)>"Stay in"</button>
                     </div>
                 }.into_any()
@@ -423,7 +304,7 @@ fn WinCard(win: Win, phone: Phone, my_name: String) -> impl IntoView {
                     format!("Claim within {}", minutes_seconds(left))
                 }}</p>
             })}
-            <button class="button claim-button" on:click=move |_| phone.send(ClientMsg::Claim { draw })>
+            <button class="button claim-button" on:click=move |_| phone.act(|p| p.claim(draw))>
                 "I'm here, claim it"
             </button>
         }

@@ -92,7 +92,6 @@ impl Results {
     }
 
     /// Prizes won and not claimed yet, which the phone must keep offering to claim.
-    #[cfg(test)]
     pub fn open_wins(&self) -> impl Iterator<Item = &Win> {
         self.wins.iter().filter(|w| w.claim == ClaimView::Open)
     }

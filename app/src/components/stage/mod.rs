@@ -6,8 +6,9 @@
 //! It runs at `/host/<CODE>/stage` in another window of the host's browser, as a second host
 //! connection to the same raffle: it finds the host token in localStorage, as the controls do,
 //! so no URL ever carries it. Keys: Space draws the next prize, F toggles full screen, Esc
-//! leaves it. The state is plain data ([`state`]); this page renders it and performs the
-//! effects its keys ask for, in [`perform`].
+//! leaves it. A chime at each reveal, if the person turned the sound on (off by default; the
+//! choice is kept in localStorage). The state is plain data ([`state`]); this page renders it
+//! and performs the effects its messages and keys ask for, in [`perform`].
 
 pub mod state;
 
@@ -15,7 +16,7 @@ use super::host::{host_resume, reel_names, typed_join_url, Reel, CANNOT_HOST};
 use super::{minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
 use crate::protocol::ClaimView;
-use crate::ws_client::{self, LinkState, Socket};
+use crate::ws_client::{LinkState, ScreenSocket};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -24,18 +25,20 @@ use state::{Scene, StageState};
 /// Confetti pieces; the stylesheet places and colours each by its position.
 const CONFETTI: usize = 36;
 
-/// Performs what the stage's keys ask for: the one place its effects touch the socket and the
-/// browser.
-fn perform(effects: Vec<state::Effect>, socket: StoredValue<Option<Socket>>) {
+/// Where this computer keeps the stage's sound setting: "on", or nothing.
+const SOUND_KEY: &str = "raffler.stage.sound";
+
+/// Performs what the stage's messages and keys ask for: the one place its effects touch the
+/// socket and the browser.
+fn perform(effects: Vec<state::Effect>, socket: ScreenSocket) {
     for effect in effects {
         match effect {
-            state::Effect::Send(msg) => socket.with_value(|socket| {
-                if let Some(socket) = socket {
-                    socket.send(msg);
-                }
-            }),
+            state::Effect::Send(msg) => socket.send(msg),
             state::Effect::ToggleFullScreen => browser::toggle_full_screen(),
             state::Effect::LeaveFullScreen => browser::leave_full_screen(),
+            state::Effect::PlaySound => browser::play_reveal_sound(),
+            state::Effect::RememberSound(true) => browser::save(SOUND_KEY, "on"),
+            state::Effect::RememberSound(false) => browser::forget(SOUND_KEY),
         }
     }
 }
@@ -43,22 +46,28 @@ fn perform(effects: Vec<state::Effect>, socket: StoredValue<Option<Socket>>) {
 #[component]
 pub fn StagePage() -> impl IntoView {
     let code = use_params_map().read_untracked().get("code").unwrap_or_default();
-    let (link, set_link) = signal(LinkState::Connecting);
+    let socket = ScreenSocket::new();
+    let link = socket.link();
     let stage = RwSignal::new(StageState::default());
-    let socket = StoredValue::new(None::<Socket>);
+
+    let hello = move || {
+        let resume = host_resume(&code);
+        if resume.is_none() {
+            stage.update(|s| s.gone = true);
+        }
+        resume
+    };
+    let on_message = move |msg| {
+        let effects = stage.try_update(|s| s.apply(&msg, browser::now_ms())).unwrap_or_default();
+        perform(effects, socket);
+    };
+    socket.open(hello, on_message);
 
     Effect::new(move |_| {
-        let code = code.clone();
-        let hello = move || {
-            let resume = host_resume(&code);
-            if resume.is_none() {
-                stage.update(|s| s.gone = true);
-            }
-            resume
-        };
-        let on_message = move |msg| stage.update(|s| s.apply(&msg, browser::now_ms()));
-        socket.set_value(Some(ws_client::open(hello, on_message, move |l| set_link.set(l))));
-
+        // Read in the browser only, after hydration: the server renders "Sound: off".
+        if browser::load(SOUND_KEY).is_some() {
+            stage.update(|s| s.sound = true);
+        }
         let keys = window_event_listener(leptos::ev::keydown, move |ev| {
             if ev.repeat() || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
                 return;
@@ -75,6 +84,10 @@ pub fn StagePage() -> impl IntoView {
     });
 
     let full_screen = move |_| perform(vec![state::Effect::ToggleFullScreen], socket);
+    let toggle_sound = move |_| {
+        let effects = stage.try_update(StageState::toggle_sound).unwrap_or_default();
+        perform(effects, socket);
+    };
     view! {
         <Title text="Raffler · Stage"/>
         <section class="show" aria-label="Stage">
@@ -87,7 +100,13 @@ pub fn StagePage() -> impl IntoView {
             </Show>
             <footer class="show-keys">
                 <p>"Space: draw the next prize · F: full screen · Esc: leave it"</p>
-                <button class="button" on:click=full_screen>"Full screen"</button>
+                <div class="show-buttons">
+                    // Not in full screen: the show is all the hall sees (style/main.css).
+                    <button class="button show-sound" on:click=toggle_sound>
+                        {move || if stage.with(|s| s.sound) { "Sound: on" } else { "Sound: off" }}
+                    </button>
+                    <button class="button" on:click=full_screen>"Full screen"</button>
+                </div>
             </footer>
         </section>
     }

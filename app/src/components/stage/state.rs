@@ -1,6 +1,6 @@
 //! What the stage knows and shows, as plain data. It applies the server's messages and the
-//! host's keys; a key returns the effects it asks for (a message to send, full screen), which
-//! the page performs in one place. No signal and no browser here, so a whole evening is tested
+//! host's keys; each returns the effects it asks for (a message to send, full screen, the reveal
+//! sound), which the page performs in one place. No signal and no browser here, so a whole evening is tested
 //! natively (below).
 
 use crate::components::countdown;
@@ -14,12 +14,16 @@ pub const WALL_NAMES: usize = 300;
 /// What the stage shows for a winner whose name the host hid (the phone still tells them).
 pub const HIDDEN_NAME: &str = "Name hidden";
 
-/// What a key asks the page to do.
+/// What a message or a key asks the page to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Send(ClientMsg),
     ToggleFullScreen,
     LeaveFullScreen,
+    /// The reveal's chime, when the sound is on.
+    PlaySound,
+    /// Keep the sound's setting for the next evening on this computer.
+    RememberSound(bool),
 }
 
 /// What the middle of the stage shows.
@@ -80,11 +84,14 @@ pub struct StageState {
     pub notice: Option<String>,
     /// This browser cannot host this raffle (no token, or the raffle has closed).
     pub gone: bool,
+    /// Play a chime at each reveal. Off unless the person turned it on: a hall may not want it.
+    pub sound: bool,
 }
 
 impl StageState {
-    /// Applies one message from the server; `now` is this device's clock in ms.
-    pub fn apply(&mut self, msg: &ServerMsg, now: f64) {
+    /// Applies one message from the server; `now` is this device's clock in ms. A reveal seen
+    /// happen asks for the chime, if the sound is on.
+    pub fn apply(&mut self, msg: &ServerMsg, now: f64) -> Vec<Effect> {
         match msg {
             ServerMsg::HostSnapshot { join_url, qr_svg_url, players, connected, board, .. } => {
                 self.join_url.clone_from(join_url);
@@ -111,11 +118,23 @@ impl StageState {
             }
             ServerMsg::Board { board, .. } => self.set_board(board.clone(), now),
             ServerMsg::DrawStarted { .. } => self.notice = None,
-            ServerMsg::WinnerDrawn { draw, .. } => self.celebrate = Some(*draw),
+            ServerMsg::WinnerDrawn { draw, .. } => {
+                self.celebrate = Some(*draw);
+                if self.sound {
+                    return vec![Effect::PlaySound];
+                }
+            }
             ServerMsg::Error { code: ErrorCode::BadToken | ErrorCode::UnknownCode, .. } => self.gone = true,
             ServerMsg::Error { field: Some(Field::Draw), message, .. } => self.notice = Some(message.clone()),
             _ => {}
         }
+        Vec::new()
+    }
+
+    /// Turns the reveal sound on or off, and keeps the choice.
+    pub fn toggle_sound(&mut self) -> Vec<Effect> {
+        self.sound = !self.sound;
+        vec![Effect::RememberSound(self.sound)]
     }
 
     /// A key pressed on the stage. `link_open`: the server is reachable now (a draw asked for

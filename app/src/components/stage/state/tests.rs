@@ -224,6 +224,56 @@ fn the_stage_says_what_each_draw_is_random_from_and_where_to_check_it() {
 }
 
 #[test]
+fn the_reveal_sound_plays_only_when_turned_on_and_only_at_a_reveal() {
+    let mut s = StageState::default();
+    let players = vec![player(1, "Ada"), player(2, "Bob")];
+    let spinning = vec![draw(1, "Book", None, ClaimView::Spinning, None)];
+    let started = ServerMsg::DrawStarted {
+        seq: 2,
+        draw: 1,
+        prize: Some("Book".into()),
+        spin_ms: 0,
+        redraw_of: None,
+        entries_hash: None,
+        beacon_round: None,
+    };
+    let reveal = |draw: u32| ServerMsg::WinnerDrawn {
+        seq: 3,
+        draw,
+        prize: Some("Book".into()),
+        winner: player(2, "Bob"),
+        claim_seconds: 60,
+    };
+    assert_eq!(s.apply(&snapshot(players.clone(), board(&[("Book", true)], spinning)), 0.0), vec![]);
+    assert!(!s.sound, "off by default");
+    assert_eq!(s.apply(&reveal(1), 0.0), vec![], "a reveal is silent while the sound is off");
+
+    assert_eq!(s.toggle_sound(), vec![Effect::RememberSound(true)]);
+    // Everything but a reveal stays silent, the sound on or not.
+    let revealed = vec![draw(1, "Book", Some(player(2, "Bob")), ClaimView::Open, Some(60_000))];
+    let quiet = [
+        snapshot(players.clone(), board(&[("Book", true)], revealed.clone())),
+        board_msg(board(&[("Book", true)], revealed)),
+        started,
+        ServerMsg::PlayersJoined { players: vec![player(3, "Cy")], total: 3 },
+        ServerMsg::Presence { connected: 3, total: 3 },
+        ServerMsg::PrizeClaimed { seq: 4, draw: 1, player: 2 },
+        ServerMsg::Ended { seq: 5, claim_ms_left: 0 },
+    ];
+    for msg in &quiet {
+        assert_eq!(s.apply(msg, 0.0), vec![], "{msg:?}");
+    }
+    assert_eq!(s.apply(&reveal(2), 0.0), vec![Effect::PlaySound]);
+    // Keys never play it.
+    for key in [" ", "f", "Escape"] {
+        assert!(!s.key(key, true).contains(&Effect::PlaySound));
+    }
+
+    assert_eq!(s.toggle_sound(), vec![Effect::RememberSound(false)]);
+    assert_eq!(s.apply(&reveal(3), 0.0), vec![]);
+}
+
+#[test]
 fn a_name_the_host_hid_is_off_the_wall_and_the_reel_and_wins_as_name_hidden() {
     let mut s = StageState::default();
     let players = vec![player(1, "Ada"), player(2, "Rude Name"), player(3, "Grace")];

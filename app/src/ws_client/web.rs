@@ -1,70 +1,29 @@
-//! The browser's connection to the raffle hub, shared by the host and player screens. It keeps
-//! itself up: when the socket closes it reconnects with exponential backoff and full jitter
-//! (`backoff`, capped at a few seconds), and at once when the phone comes back online or its page is shown again.
-//! A socket can look open while it is dead (a phone that slept), so on "shown again" it asks the
-//! server for a `pong` and reconnects if none comes.
-//!
-//! Every time a socket opens, the page's `hello` is sent first (a `ping` when it has nothing to
-//! say): that is how a page resumes with its token and the last sequence number it saw. The
-//! link counts as open only once the server has answered the hello. An answer that refuses it
-//! for a while (an `error` with `retry_after_ms`: too many connections, the server full) is
-//! shown by the page, and the socket is closed and opened again once that time has passed: a
-//! refused screen never sits on a socket that says "Live" and hears nothing.
-//!
-//! This module and `browser` are the only ones that differ between the browser and the server
-//! build. On the server, pages render without ever opening a socket (effects run only in the
-//! browser), so the server build of [`open`] has nothing to do.
+//! The browser build of the socket: gloo-net's WebSocket, kept up by [`link::run`] (backoff,
+//! the hello, "refused for now") and woken by [`wake::install`] (back online, page shown again).
 
+use super::LinkState;
 use crate::protocol::{ClientMsg, ServerMsg};
-
-/// Whether the screen can talk to the server right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkState {
-    Connecting,
-    Open,
-    Reconnecting,
-    /// The server said it is restarting (close code 1012): nothing is wrong, it will be back.
-    Restarting,
-    /// The server turned the screen away for now and said when to try again; the page shows why.
-    Waiting,
-}
 
 /// Sends messages to the server; cheap to clone. A message sent while the link is down goes
 /// out right after the next `hello`. When the last clone is dropped, the connection closes.
 #[derive(Clone)]
 pub struct Socket {
-    #[cfg(feature = "hydrate")]
     tx: futures::channel::mpsc::UnboundedSender<ClientMsg>,
-    #[cfg(feature = "hydrate")]
     kick: futures::channel::mpsc::UnboundedSender<()>,
 }
 
 impl Socket {
     pub fn send(&self, msg: ClientMsg) {
-        #[cfg(feature = "hydrate")]
         let _ = self.tx.unbounded_send(msg);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = msg;
     }
 
     /// Drops the current socket and opens a new one at once (which sends the hello again): for
     /// a request whose answer is overdue, on a socket that may be dead without knowing it.
     pub fn reconnect(&self) {
-        #[cfg(feature = "hydrate")]
         let _ = self.kick.unbounded_send(());
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
-pub fn open(
-    _hello: impl Fn() -> Option<ClientMsg> + 'static,
-    _on_message: impl Fn(ServerMsg) + 'static,
-    _on_link: impl Fn(LinkState) + 'static,
-) -> Socket {
-    Socket {}
-}
-
-#[cfg(feature = "hydrate")]
 pub fn open(
     hello: impl Fn() -> Option<ClientMsg> + 'static,
     on_message: impl Fn(ServerMsg) + 'static,
@@ -86,10 +45,10 @@ pub fn open(
     Socket { tx, kick }
 }
 
-#[cfg(feature = "hydrate")]
 mod link {
-    use super::{ClientMsg, LinkState, ServerMsg};
     use crate::backoff::{self, Retry};
+    use crate::protocol::{ClientMsg, ServerMsg};
+    use crate::ws_client::LinkState;
     use futures::channel::mpsc::UnboundedReceiver;
     use futures::{FutureExt, SinkExt, StreamExt};
     use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
@@ -207,9 +166,8 @@ mod link {
     }
 }
 
-#[cfg(feature = "hydrate")]
 mod wake {
-    use super::ClientMsg;
+    use crate::protocol::ClientMsg;
     use futures::channel::mpsc::UnboundedSender;
     use std::{cell::Cell, rc::Rc};
     use wasm_bindgen::{closure::Closure, JsCast};

@@ -2,10 +2,13 @@
 //!
 //! - [`raffle`], [`protocol`]: the raffle engine and the wire types, re-exported from
 //!   `raffler-core` (their home, free of Leptos) so that the screens name them as before.
-//! - [`components`]: one module per screen (home, host controls, the stage, join).
+//! - [`components`]: one module per screen (home, host controls and the remote, the stage,
+//!   join).
 //! - [`backoff`]: how long the socket waits before it reconnects (full jitter, tested natively).
-//! - `ws_client`: the browser's self-healing socket; `browser`: localStorage, wake lock,
-//!   downloads. The only modules whose code differs in the browser build.
+//! - `ws_client`: the browser's self-healing socket (`ScreenSocket`, the one hook every screen
+//!   opens it with); `browser`: localStorage, address bar, wake lock, vibration, sound,
+//!   downloads, full screen. Each has a `web` and a `noop` implementation chosen once: the only
+//!   code that differs in the browser build.
 
 pub mod backoff;
 mod browser;

@@ -93,8 +93,9 @@ pub enum ClientMsg {
         player: u32,
         hidden: bool,
     },
-    /// The host's controls open a one-time link that pairs a phone as a remote (see
-    /// `remote_link` on the board). Opening another replaces the one still open.
+    /// The host's controls open a one-time link that pairs a phone as a remote; the answer
+    /// (`remote_link`) goes to the asking screen alone. Opening another replaces the one still
+    /// open. Refused from a remote.
     OpenRemoteLink {},
     /// A phone that scanned the pairing link presents it; answered with `remote_paired`, or an
     /// error (`remote_link_used`) if the link was used already or has expired.
@@ -152,6 +153,14 @@ pub enum ServerMsg {
         code: String,
         remote: u32,
         token: String,
+    },
+    /// To the host screen that opened a pairing link, and to no other: the phone opens `url`
+    /// (`<public URL>/remote/<CODE>#pair=<link>`: a fragment, never sent to a server or kept in
+    /// a proxy's log), shown as the QR code `qr_svg` (an SVG document), for `ms_left` more ms.
+    RemoteLink {
+        url: String,
+        ms_left: u64,
+        qr_svg: String,
     },
     /// To a remote the host turned off: its token no longer works.
     RemoteRevoked {
@@ -299,21 +308,13 @@ pub struct Board {
     /// and its reel, and names such a winner "Name hidden".
     #[serde(default)]
     pub hidden: Vec<u32>,
-    /// The open link that pairs a phone as a remote, if the host opened one and it is neither
-    /// used nor expired: for the controls only (the stage never shows it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remote_link: Option<RemoteLinkView>,
+    /// Whether a pairing link is open (neither used nor expired). The link itself went to the
+    /// screen that asked for it alone (`remote_link`): a remote or the stage never sees it.
+    #[serde(default)]
+    pub pairing_open: bool,
     /// The remotes paired and not revoked, by number.
     #[serde(default)]
     pub remotes: Vec<u32>,
-}
-
-/// The one-time pairing link: the phone opens `/remote/<code>?pair=<link>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteLinkView {
-    pub link: String,
-    /// Milliseconds until it stops working, counted when the board was sent.
-    pub ms_left: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -562,6 +563,10 @@ const KNOWN_CLIENT_TYPES: [&str; 23] = [
     "pair_remote",
     "revoke_remote",
 ];
+
+/// What the stage and the phones show instead of a name the host hid from the stage (the
+/// hosts' own screens and the player's own phone still show it; the public record keeps it).
+pub const HIDDEN_NAME: &str = "Name hidden";
 
 /// The longest join id a phone may make up.
 pub const MAX_JOIN_ID_CHARS: usize = 64;

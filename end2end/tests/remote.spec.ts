@@ -53,8 +53,10 @@ test("the host's phone pairs once as a remote, draws, and can be turned off", as
   await expect(host.getByRole("img", { name: "QR code that pairs your phone as a remote" })).toBeVisible();
   await expect(stage.getByRole("img", { name: /pairs your phone/ })).toHaveCount(0);
   const pairingUrl = (await host.locator(".remote-url").textContent())!.trim();
-  expect(pairingUrl).toMatch(new RegExp(`/remote/${code}\\?pair=[0-9a-f]{32}$`));
-  const pairingPath = new URL(pairingUrl).pathname + new URL(pairingUrl).search;
+  // The link is in the fragment, which no request carries.
+  expect(pairingUrl).toMatch(new RegExp(`/remote/${code}#pair=[0-9a-f]{32}$`));
+  const pairingPath = new URL(pairingUrl).pathname + new URL(pairingUrl).hash;
+  const pairingLink = new URL(pairingUrl).hash.slice("#pair=".length);
   await expectAccessible(host);
   await host.locator(".remotes").screenshot({ path: path.join(screenshots, "controls-pair-a-phone.png") });
 
@@ -103,8 +105,10 @@ test("the host's phone pairs once as a remote, draws, and can be turned off", as
   await expect(alertSaying(remote, "not a remote")).toBeVisible();
   await expect(remote.getByRole("button", { name: /Draw a winner/ })).toHaveCount(0);
 
-  // Nothing any of these screens loaded carried the host token.
+  // Nothing any of these screens loaded carried the host token, nor (outside the address bar's
+  // fragment) the pairing link.
   urls.push(host.url(), stage.url(), remote.url(), latecomer.url());
   expect(urls.length).toBeGreaterThan(10);
   expect(urls.filter((url) => url.includes(hostToken!))).toEqual([]);
+  expect(urls.filter((url) => url.split("#")[0].includes(pairingLink))).toEqual([]);
 });

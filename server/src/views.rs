@@ -6,7 +6,7 @@
 use crate::guards::Refused;
 use crate::store::StoreError;
 use raffler_core::protocol::{
-    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, RemoteLinkView, ServerMsg, VoidView,
+    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg, VoidView, HIDDEN_NAME,
     MAX_JOIN_ID_CHARS,
 };
 use raffler_core::raffle::{
@@ -17,6 +17,13 @@ use std::time::Duration;
 
 pub fn player_view(player: &Player) -> PlayerView {
     PlayerView { id: player.id.0, name: player.name.clone() }
+}
+
+/// A player as every phone may see them: a name the host hid from the stage is hidden from the
+/// phones too (a phone knows its own player by id, not by name).
+pub fn public_player_view(player: &Player) -> PlayerView {
+    let name = if player.hidden { HIDDEN_NAME.to_owned() } else { player.name.clone() };
+    PlayerView { id: player.id.0, name }
 }
 
 fn prize_name(raffle: &Raffle, draw: &Draw) -> Option<String> {
@@ -90,10 +97,7 @@ pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
             .collect(),
         walk_ins: raffle.players().iter().filter(|p| p.walk_in()).map(|p| p.id.0).collect(),
         hidden: raffle.players().iter().filter(|p| p.hidden).map(|p| p.id.0).collect(),
-        remote_link: raffle.remote_link(now).map(|(link, expires_at)| RemoteLinkView {
-            link: link.expose().to_owned(),
-            ms_left: expires_at.saturating_sub(now).0,
-        }),
+        pairing_open: raffle.remote_link(now).is_some(),
         remotes: raffle.remotes().iter().filter(|r| !r.revoked).map(|r| r.id.0).collect(),
     }
 }
@@ -143,7 +147,7 @@ pub fn public_message(raffle: &Raffle, event: &Event, now: Millis) -> Option<Ser
             seq,
             draw: draw.0,
             prize: raffle.draw(*draw).and_then(|d| prize_name(raffle, d)),
-            winner: player_view(raffle.player(*winner)?),
+            winner: public_player_view(raffle.player(*winner)?),
             // The seconds left now: a phone catching up later must not restart the countdown.
             claim_seconds: raffle
                 .draw(*draw)
@@ -191,6 +195,19 @@ pub fn resume_refused(code: &str) -> ServerMsg {
     ServerMsg::error(ErrorCode::BadToken, Some(Field::Name), msg)
 }
 
+/// The pairing link, for the one host screen that opened it: the address (the link in its
+/// fragment) and its QR code. `join_url` is the raffle's join address, whose base it shares.
+pub fn remote_link(raffle: &Raffle, code: &str, join_url: &str, now: Millis) -> Option<ServerMsg> {
+    let (link, expires_at) = raffle.remote_link(now)?;
+    let base = join_url.rsplit_once("/join/").map_or(join_url, |(base, _)| base);
+    let url = format!("{base}/remote/{code}#pair={}", link.expose());
+    // Medium error correction, like the join code's: read off a laptop screen at arm's length.
+    let qr_svg = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map(|qr| qr.render::<qrcode::render::svg::Color>().min_dimensions(240, 240).quiet_zone(true).build())
+        .unwrap_or_default();
+    Some(ServerMsg::RemoteLink { url, ms_left: expires_at.saturating_sub(now).0, qr_svg })
+}
+
 /// A phone that presented the pairing link is remote `remote`, with this token to come back.
 pub fn remote_paired(code: &str, remote: RemoteId, token: &Token) -> ServerMsg {
     ServerMsg::RemotePaired { code: code.to_owned(), remote: remote.0, token: token.expose().into() }
@@ -231,7 +248,18 @@ pub fn joined(raffle: &Raffle, code: &str, player: PlayerId, token: &Token, seq:
 /// Everything a phone may know, for one that missed too much (or we cannot tell what).
 pub fn player_snapshot(raffle: &Raffle, code: &str, player: PlayerId, now: Millis) -> ServerMsg {
     let you = player_view(raffle.player(player).expect("identified players exist"));
-    let draws = raffle.draws().iter().map(|d| draw_view(raffle, d, now)).collect();
+    let draws = raffle
+        .draws()
+        .iter()
+        .map(|d| {
+            let mut view = draw_view(raffle, d, now);
+            // Other phones see what the stage sees of a winner whose name the host hid.
+            if let Some(w) = d.winner.and_then(|w| raffle.player(w)) {
+                view.winner = Some(public_player_view(w));
+            }
+            view
+        })
+        .collect();
     let (seq, ended) = (raffle.last_seq(), raffle.has_ended());
     let fingerprint = fingerprint(raffle);
     ServerMsg::PlayerSnapshot { seq, code: code.to_owned(), you, ended, draws, fingerprint }

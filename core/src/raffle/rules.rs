@@ -15,12 +15,24 @@ pub(super) fn decide(
     actor: Actor,
     command: Command,
 ) -> Result<Vec<EventKind>, Rejected> {
-    // A prize won before the end can still be claimed after it; nothing else can happen.
-    if state.ended && !matches!(command, Command::Claim { .. }) {
+    // A prize won before the end can still be claimed after it, and the host can still turn a
+    // remote off or hide a name (a lost phone, a name on the winners' list); nothing else.
+    let after_end = matches!(
+        command,
+        Command::Claim { .. } | Command::RevokeRemote { .. } | Command::SetNameHidden { .. }
+    );
+    if state.ended && !after_end {
         return Err(Rejected::Ended);
     }
     if command.is_host_only() && !actor.is_host() {
         return Err(Rejected::NotAllowed);
+    }
+    // A remote is asked about here, not only when its screen connected: one turned off a
+    // moment ago (its revocation still being written) can do nothing more.
+    if let Actor::Remote(id) = actor {
+        if !state.remotes.iter().any(|r| r.id == id && !r.revoked) {
+            return Err(Rejected::NotAllowed);
+        }
     }
     let player = match actor {
         Actor::Player(id) => match state.player(id) {

@@ -324,7 +324,7 @@ impl State {
                 self.ended_at = Some(at);
             }
             EventKind::NameHidden { player, hidden } => {
-                if let Some(p) = self.players.get_mut(player.0 as usize - 1) {
+                if let Some(p) = player.0.checked_sub(1).and_then(|i| self.players.get_mut(i as usize)) {
                     p.hidden = *hidden;
                 }
             }

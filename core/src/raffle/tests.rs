@@ -684,6 +684,10 @@ fn a_remote_pairs_once_with_the_hosts_link_draws_and_is_revoked() {
 
     host(&mut r, revoke.clone()).unwrap();
     assert_eq!(r.identify(&Token::new("remote-secret")), None);
+    // Whatever its connection still claims to be, a revoked (or never paired) remote is nobody.
+    let draw_next = Command::Draw { draw: r.next_draw(), prize: None };
+    assert_eq!(r.handle(T0, remote, draw_next.clone()), Err(Rejected::NotAllowed));
+    assert_eq!(r.handle(T0, Actor::Remote(RemoteId(7)), draw_next), Err(Rejected::NotAllowed));
     assert_eq!(host(&mut r, revoke), Err(Rejected::UnknownRemote));
     assert!(r.remotes()[0].revoked);
 }
@@ -711,10 +715,12 @@ fn remotes_come_back_after_a_replay_and_die_with_the_raffle() {
     let events: Vec<Event> = std::iter::once(started_event(&r)).chain(log).collect();
     let again = Raffle::replay(r.settings(), &events, Box::new(StdRng::seed_from_u64(0)));
     assert_eq!(again.identify(&Token::new("rt")), Some(Actor::Remote(RemoteId(1))));
-    // An ended raffle pairs nothing more.
+    // An ended raffle pairs nothing more, but the host can still turn a remote off.
     host(&mut r, Command::End).unwrap();
     let link = Command::OpenRemoteLink { link: Token::new("l2") };
     assert_eq!(host(&mut r, link), Err(Rejected::Ended));
+    host(&mut r, Command::RevokeRemote { remote: RemoteId(1) }).unwrap();
+    assert_eq!(r.identify(&Token::new("rt")), None);
 }
 
 /// The first event of a raffle made by [`raffle`], rebuilt (the tests keep no log).

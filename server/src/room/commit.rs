@@ -159,9 +159,19 @@ impl Room {
             Staged::Changed { conn, repeated: true, .. } => {
                 self.fanout.tell(conn, views::board_msg(&self.raffle, &self.code, now))
             }
-            Staged::Changed { events, .. } | Staged::Revealed { events } | Staged::Closed { events } => {
-                self.publish(now, events)
+            Staged::Changed { conn, events, .. } => {
+                let opened = events.iter().any(|e| matches!(e.kind, EventKind::RemoteLinkOpened { .. }));
+                self.publish(now, events);
+                // The link goes to the screen that asked, alone: not in the hosts' board, which
+                // remotes and the stage get too.
+                if let Some(msg) = opened
+                    .then(|| views::remote_link(&self.raffle, &self.code, &self.join_url, now))
+                    .flatten()
+                {
+                    self.fanout.tell(conn, msg);
+                }
             }
+            Staged::Revealed { events } | Staged::Closed { events } => self.publish(now, events),
             Staged::Refused { conn, why, answer } => {
                 self.fanout.tell(conn, views::rejected(&why));
                 if answer {

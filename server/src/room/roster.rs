@@ -47,7 +47,9 @@ impl Roster {
         self.connected.len()
     }
 
+    /// A host connection that presented the host token: no longer a remote if it was one.
     pub fn add_host(&mut self, conn: ConnId) {
+        self.remotes.remove(&conn);
         self.hosts.insert(conn);
     }
 

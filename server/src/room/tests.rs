@@ -310,16 +310,31 @@ fn a_draw_waiting_for_its_beacon_is_revealed_by_the_round_and_only_once_it_is_on
     assert_eq!(room.wants_beacon(), None);
 }
 
-/// The link the host's board offers, once the host opened one.
+/// The host opens a pairing link: the link goes to the host's screen alone, the hosts' board
+/// only says that one is open.
 fn open_remote_link(room: &mut Room, now: Millis) -> Token {
     let link = Token::new("0123456789abcdef0123456789abcdef");
     room.handle_request(now, HOST, Request::Command(Command::OpenRemoteLink { link: link.clone() }));
     let out = settle(room, now);
-    let offered = sends(&out).iter().find_map(|(_, msg)| match msg {
-        ServerMsg::Board { board, .. } => board.remote_link.as_ref().map(|l| l.link.clone()),
+    let sent = sends(&out);
+    let url = sent.iter().find_map(|(to, msg)| match msg {
+        ServerMsg::RemoteLink { url, qr_svg, .. } if **to == Audience::Conn(HOST) => {
+            assert!(qr_svg.starts_with("<?xml") || qr_svg.starts_with("<svg"), "an SVG");
+            Some(url.clone())
+        }
         _ => None,
     });
-    assert_eq!(offered.as_deref(), Some(link.expose()), "the hosts' board offers the link");
+    assert_eq!(url.as_deref(), Some("u/remote/ABCDEF#pair=0123456789abcdef0123456789abcdef"));
+    for (to, msg) in &sent {
+        if let ServerMsg::Board { board, .. } = msg {
+            assert!(board.pairing_open);
+            assert_eq!(**to, Audience::Hosts);
+        }
+        assert!(
+            !msg.to_json().contains(link.expose()) || **to == Audience::Conn(HOST),
+            "the link went to {to:?}"
+        );
+    }
     link
 }
 
@@ -364,9 +379,22 @@ fn a_phone_paired_with_the_hosts_link_is_a_host_screen_until_revoked() {
         .iter()
         .any(|(to, m)| **to == Audience::Conn(22) && matches!(m, ServerMsg::HostSnapshot { .. })));
 
-    // Revoked: both its screens are told and released, and its token no longer works.
-    room.handle_request(T0, HOST, Request::Command(Command::RevokeRemote { remote: RemoteId(1) }));
+    // A remote cannot open a link, and one the host opens is never sent to it.
+    room.handle_request(T0, 20, Request::Command(Command::OpenRemoteLink { link: Token::new("x") }));
     let out = settle(&mut room, T0);
+    assert!(matches!(
+        sends(&out)[0].1,
+        ServerMsg::Error { code: raffler_core::protocol::ErrorCode::NotAllowed, .. }
+    ));
+    open_remote_link(&mut room, T0);
+
+    // Revoked: both its screens are told and released, and its token no longer works. Even
+    // while the revocation is still staged (not on disk), the remote can do nothing more.
+    room.handle_request(T0, HOST, Request::Command(Command::RevokeRemote { remote: RemoteId(1) }));
+    room.handle_request(T0, 20, Request::Command(Command::End));
+    assert!(!room.raffle().has_ended(), "a remote being turned off cannot end the raffle");
+    let out = settle(&mut room, T0);
+    assert!(!room.raffle().has_ended());
     assert!(
         sends(&out)
             .iter()
@@ -383,4 +411,26 @@ fn a_phone_paired_with_the_hosts_link_is_a_host_screen_until_revoked() {
     room.handle_request(T0, 23, Request::Resume { token: Token::new("remote-1"), last_seq: None });
     let out = settle(&mut room, T0);
     assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 23, ok: false })));
+}
+
+#[test]
+fn a_name_hidden_from_the_stage_is_hidden_from_the_phones_but_not_from_the_hosts() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    join(&mut room, 10, "Rude Name", T0);
+    let hide = Command::SetNameHidden { player: PlayerId(1), hidden: true };
+    room.handle_request(T0, HOST, Request::Command(hide));
+    settle(&mut room, T0);
+    room.handle_request(T0, HOST, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
+    let out = settle(&mut room, T0);
+    let sent = sends(&out);
+    let told = sent.iter().find_map(|(to, m)| match m {
+        ServerMsg::WinnerDrawn { winner, .. } if **to == Audience::Everyone => Some(winner.clone()),
+        _ => None,
+    });
+    assert_eq!(told.map(|w| (w.id, w.name)), Some((1, raffler_core::protocol::HIDDEN_NAME.to_owned())));
+    // The hosts' board (sent in their next batch) keeps the name: the host must know who won.
+    let board = crate::views::board(room.raffle(), "ABCDEF", T0);
+    assert_eq!(board.draws[0].winner.as_ref().map(|w| w.name.as_str()), Some("Rude Name"));
+    assert_eq!(board.hidden, [1]);
 }

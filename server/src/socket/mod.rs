@@ -244,7 +244,8 @@ impl Session {
             ClientMsg::Resume { code, token, last_seq } => {
                 self.enter(&code, true, |done| RequestKind::Resume { token, last_seq, done }).await;
             }
-            // Counted against the address like a join: a code and a link are both guesses.
+            // An unknown code counts against the address like a join's (a wrong link does not:
+            // 128 bits cannot be guessed).
             ClientMsg::PairRemote { code, link } => {
                 self.enter(&code, false, |done| RequestKind::PairRemote { link, done }).await;
             }

@@ -24,7 +24,7 @@ use crate::protocol::{Board, ClientMsg, PlayerView, ServerMsg};
 use crate::ws_client::{LinkState, ScreenSocket};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map};
 
 /// How many of the newest names the host's list shows.
 const SHOWN_NAMES: usize = 300;
@@ -131,11 +131,13 @@ pub fn HostPage() -> impl IntoView {
     host_screen(Seat::Controls, None)
 }
 
-/// The remote on the host's phone: `/remote/<CODE>?pair=<link>` the first time (the QR code
+/// The remote on the host's phone: `/remote/<CODE>#pair=<link>` the first time (the QR code
 /// on the controls), `/remote/<CODE>` after.
 #[component]
 pub fn RemotePage() -> impl IntoView {
-    let pairing = use_query_map().read_untracked().get("pair");
+    // In the fragment (`#pair=…`), which no request carries: only the browser sees it.
+    let hash = use_location().hash.get_untracked();
+    let pairing = hash.strip_prefix("#pair=").filter(|link| !link.is_empty()).map(str::to_owned);
     host_screen(Seat::Remote, pairing)
 }
 

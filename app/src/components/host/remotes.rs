@@ -13,14 +13,12 @@ pub(super) fn Remotes(host: Host) -> impl IntoView {
     let board = host.board;
     let live = move || host.ready.get() && board.with(|b| !b.code.is_empty() && !b.ended);
     let now = ticking_clock();
-    // The open link and its seconds left; gone once used, expired or the raffle is over.
+    // The link this screen opened and its seconds left; gone once used, expired or over.
     let open_link = move || {
         let now = now.get();
-        host.state.with(|s| s.open_remote_link(now)).filter(|_| live())
-    };
-    let pairing_url = move |link: &str| {
-        let base = host.join_url.with(|url| url.rsplit_once("/join/").map(|(base, _)| base.to_owned()));
-        format!("{}/remote/{}?pair={link}", base.unwrap_or_default(), board.with(|b| b.code.clone()))
+        host.state
+            .with(|s| s.open_remote_link(now).map(|(l, left)| (l.url.clone(), l.qr_svg.clone(), left)))
+            .filter(|_| live())
     };
     view! {
         <Show when=move || host.seat == Seat::Controls>
@@ -28,16 +26,16 @@ pub(super) fn Remotes(host: Host) -> impl IntoView {
                 <h2 id="remotes-heading">"Your phone as a remote"</h2>
                 <p class="hint">"Draw, redraw and see claims from your phone, anywhere in the room."</p>
                 {move || match open_link() {
-                    Some((link, left)) => {
-                        let qr = board.with(|b| format!("/raffles/{}/remote-qr.svg?pair={link}", b.code));
-                        view! {
-                            <img class="qr remote-qr" src=qr alt="QR code that pairs your phone as a remote"/>
-                            <p class="hint">
-                                {format!("Scan it with your phone's camera. It works once, for {}. Keep it off the projector.", minutes_seconds(left))}
-                            </p>
-                            <p class="remote-url">{pairing_url(&link)}</p>
-                        }.into_any()
-                    }
+                    // The server's own SVG (a QR code of the link), not a URL: the link never
+                    // travels in a request the page makes.
+                    Some((url, qr_svg, left)) => view! {
+                        <div class="qr remote-qr" role="img" aria-label="QR code that pairs your phone as a remote"
+                            inner_html=qr_svg></div>
+                        <p class="hint">
+                            {format!("Scan it with your phone's camera. It works once, for {}. Keep it off the projector.", minutes_seconds(left))}
+                        </p>
+                        <p class="remote-url">{url}</p>
+                    }.into_any(),
                     None => view! {
                         <button class="button" disabled=move || !live()
                             on:click=move |_| host.send(ClientMsg::OpenRemoteLink {})>

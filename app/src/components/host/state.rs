@@ -52,6 +52,15 @@ pub struct FieldErrors {
     pub page: Option<String>,
 }
 
+/// A pairing link this screen opened: its address, its QR code, and when it stops working by
+/// this device's clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairingLink {
+    pub url: String,
+    pub qr_svg: String,
+    deadline: f64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlsState {
     pub seat: Seat,
@@ -68,8 +77,8 @@ pub struct ControlsState {
     pub board: Board,
     /// When each open claim runs out, by this device's clock: (draw, deadline in ms).
     claim_deadlines: Vec<(u32, f64)>,
-    /// The open pairing link and when it stops working, by this device's clock.
-    pub remote_link: Option<(String, f64)>,
+    /// The pairing link this screen opened, while the board says one is open.
+    pub remote_link: Option<PairingLink>,
     pub errors: FieldErrors,
     /// This screen cannot run this raffle (not its host or remote, or the raffle has closed):
     /// the page shows why and a way home, not a raffle that looks live.
@@ -98,22 +107,22 @@ impl ControlsState {
     }
 
     /// What to say on every (re)connection, given the token this browser keeps under a key.
-    /// The controls resume with the host token or start a raffle; a remote resumes with its
-    /// own credential or presents its pairing link. `None` (and `gone`): neither is possible.
+    /// The controls resume with the host token or start a raffle; a remote presents the
+    /// pairing link it was opened with (a fresh scan wins over a credential kept from before,
+    /// which may have been turned off while the phone slept), else resumes with its credential.
+    /// `None` (and `gone`): none of these is possible.
     pub fn hello(&mut self, stored: impl Fn(&str) -> Option<String>) -> Option<ClientMsg> {
         let hello = match (&self.code, self.seat) {
             (None, Seat::Controls) => Some(ClientMsg::StartRaffle {}),
             (None, Seat::Remote) => None,
+            (Some(code), Seat::Remote) if self.pairing.is_some() => {
+                let link = self.pairing.clone().unwrap_or_default();
+                Some(ClientMsg::PairRemote { code: code.clone(), link })
+            }
             (Some(code), seat) => {
                 let role = if seat == Seat::Remote { "remote" } else { "host" };
-                match stored(&token_key(role, code)) {
-                    Some(token) => Some(ClientMsg::Resume { code: code.clone(), token, last_seq: None }),
-                    None if seat == Seat::Remote => {
-                        let link = self.pairing.clone();
-                        link.map(|link| ClientMsg::PairRemote { code: code.clone(), link })
-                    }
-                    None => None,
-                }
+                let token = stored(&token_key(role, code));
+                token.map(|token| ClientMsg::Resume { code: code.clone(), token, last_seq: None })
             }
         };
         if hello.is_none() {
@@ -176,8 +185,21 @@ impl ControlsState {
                 self.give_up(&message);
             }
             // Raffles close after a day without activity (or an hour after they end).
+            ServerMsg::RemoteLink { url, ms_left, qr_svg } => {
+                self.remote_link =
+                    Some(PairingLink { url, qr_svg, deadline: countdown::deadline(now, ms_left) });
+            }
+            // A remote's credential the server no longer knows (turned off while the phone
+            // slept) is forgotten, so that the next scan pairs afresh.
             ServerMsg::Error { code: ErrorCode::BadToken | ErrorCode::UnknownCode, .. } => {
-                self.give_up(self.cannot())
+                self.give_up(self.cannot());
+                if self.seat == Seat::Remote {
+                    return self
+                        .code
+                        .iter()
+                        .map(|code| Effect::ForgetToken { key: token_key("remote", code) })
+                        .collect();
+                }
             }
             ServerMsg::Error { field, message, .. } => {
                 let slot = match field {
@@ -200,11 +222,11 @@ impl ControlsState {
         Some(countdown::seconds_left(*deadline, now))
     }
 
-    /// The open pairing link and its whole seconds left at `now`, while it works.
-    pub fn open_remote_link(&self, now: f64) -> Option<(String, u64)> {
-        let (link, deadline) = self.remote_link.as_ref()?;
-        let left = countdown::seconds_left(*deadline, now);
-        (left > 0 && !self.board.ended).then(|| (link.clone(), left))
+    /// The pairing link this screen opened and its whole seconds left at `now`, while it works.
+    pub fn open_remote_link(&self, now: f64) -> Option<(&PairingLink, u64)> {
+        let link = self.remote_link.as_ref()?;
+        let left = countdown::seconds_left(link.deadline, now);
+        (left > 0 && !self.board.ended).then_some((link, left))
     }
 
     /// Whether player `id` was entered by the host (a walk-in).
@@ -233,8 +255,10 @@ impl ControlsState {
         let deadlines =
             board.draws.iter().filter_map(|d| Some((d.draw, countdown::deadline(now, d.claim_ms_left?))));
         self.claim_deadlines = deadlines.collect();
-        self.remote_link =
-            board.remote_link.as_ref().map(|l| (l.link.clone(), countdown::deadline(now, l.ms_left)));
+        // Used (or replaced from another window, or expired): the code this screen shows is dead.
+        if !board.pairing_open {
+            self.remote_link = None;
+        }
         // A revealed draw answers the draw button's last error.
         if board.draws.last().is_some_and(|d| d.winner.is_some()) {
             self.errors.draw = None;

@@ -11,8 +11,7 @@ use std::collections::VecDeque;
 /// the projector's laptop; the count says how many there are.
 pub const WALL_NAMES: usize = 300;
 
-/// What the stage shows for a winner whose name the host hid (the phone still tells them).
-pub const HIDDEN_NAME: &str = "Name hidden";
+pub use crate::protocol::HIDDEN_NAME;
 
 /// What a message or a key asks the page to do.
 #[derive(Debug, Clone, PartialEq)]

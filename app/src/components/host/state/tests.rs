@@ -1,7 +1,7 @@
 //! Whole evenings on the controls and on a remote, message by message, without a browser.
 
 use super::*;
-use crate::protocol::{ClaimView, DrawView, RemoteLinkView};
+use crate::protocol::{ClaimView, DrawView};
 
 fn player(id: u32, name: &str) -> PlayerView {
     PlayerView { id, name: name.into() }
@@ -112,16 +112,33 @@ fn another_browser_is_not_the_host() {
 }
 
 #[test]
-fn the_pairing_link_shows_while_it_works() {
+fn the_pairing_link_shows_on_the_screen_that_opened_it_while_it_works() {
     let mut s = ControlsState::new(Seat::Controls, Some("K7QX2M".into()), None);
-    let link = RemoteLinkView { link: "abc".into(), ms_left: 600_000 };
-    s.apply(snapshot(vec![], Board { remote_link: Some(link), ..board() }), 0.0);
-    assert_eq!(s.open_remote_link(0.0), Some(("abc".into(), 600)));
+    s.apply(snapshot(vec![], board()), 0.0);
+    let url = "http://10.0.0.2:3000/remote/K7QX2M#pair=abc";
+    s.apply(ServerMsg::RemoteLink { url: url.into(), ms_left: 600_000, qr_svg: "<svg/>".into() }, 0.0);
+    s.apply(ServerMsg::Board { seq: 2, board: Board { pairing_open: true, ..board() } }, 0.0);
+    assert_eq!(s.open_remote_link(0.0).map(|(l, left)| (l.url.as_str(), left)), Some((url, 600)));
     assert_eq!(s.open_remote_link(600_000.0), None, "expired");
-    // Used: the next board has none.
+    // Used: the next board says none is open, and the code goes.
     s.apply(ServerMsg::Board { seq: 3, board: Board { remotes: vec![1], ..board() } }, 1_000.0);
     assert_eq!(s.open_remote_link(1_000.0), None);
     assert_eq!(s.board.remotes, [1]);
+}
+
+#[test]
+fn a_remote_turned_off_while_asleep_forgets_its_token_and_a_new_scan_pairs_afresh() {
+    let code = Some("K7QX2M".to_owned());
+    let mut s = ControlsState::new(Seat::Remote, code.clone(), None);
+    let stored = [("raffler.remote.K7QX2M", "old")];
+    assert!(matches!(s.hello(storage(&stored)), Some(ClientMsg::Resume { .. })));
+    let effects = s.apply(error(ErrorCode::BadToken, Some(Field::Name), "no"), 0.0);
+    assert_eq!(effects, [Effect::ForgetToken { key: "raffler.remote.K7QX2M".into() }]);
+    assert_eq!(s.errors.page.as_deref(), Some(CANNOT_REMOTE));
+    // Scanned again: the new link is presented even while an old token is still kept.
+    let mut again = ControlsState::new(Seat::Remote, code, Some("new".into()));
+    let pair = ClientMsg::PairRemote { code: "K7QX2M".into(), link: "new".into() };
+    assert_eq!(again.hello(storage(&stored)), Some(pair));
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! and the stage are lazy routes: with `cargo leptos build --split` their code goes into wasm
 //! chunks of their own, fetched when such a page is opened (the server names them in the
 //! page's `<link rel="preload">`), so a phone never downloads the screens it never shows.
+//! Every wasm build must then use `--split` (see the lazy routes below).
 
 pub mod backoff;
 mod browser;
@@ -72,8 +73,11 @@ pub fn App() -> impl IntoView {
 
 // The lazy routes. Each screen loads no data of its own before it renders (it opens its socket
 // once shown), so `data` is empty; `#[lazy_route]` makes `view` a split point: the screen's
-// component, and everything only it reaches, moves out of the main wasm into a chunk. Without
-// `--split` (debug builds, `cargo leptos watch`) the split points are plain function calls.
+// component, and everything only it reaches, moves out of the main wasm into a chunk. In the
+// browser a split point is an import that only the split loader provides, so every wasm build
+// must be split (`cargo leptos build --split`, `cargo leptos watch --split`): without it the
+// wasm does not instantiate. On the server (`ssr`) the views are awaited as any route's, and
+// the page names the chunks it will need in `<link rel="preload">`.
 
 /// `/`: the landing page (two links; lazy so that not even its view is the phone's download).
 struct HomeRoute;

@@ -8,10 +8,11 @@
 //!   downloads. The only modules whose code differs in the browser build.
 //!
 //! Only the phone's page (`/join`) is in the wasm every page loads. Home, the host's controls
-//! and the stage are lazy routes: with `cargo leptos build --split` their code goes into wasm
-//! chunks of their own, fetched when such a page is opened (the server names them in the
-//! page's `<link rel="preload">`), so a phone never downloads the screens it never shows.
-//! Every wasm build must then use `--split` (see the lazy routes below).
+//! (and their remote on the host's phone) and the stage are lazy routes: with
+//! `cargo leptos build --split` their code goes into wasm chunks of their own, fetched when
+//! such a page is opened (the server names them in the page's `<link rel="preload">`), so a
+//! phone never downloads the screens it never shows. Every wasm build must then use `--split`
+//! (see the lazy routes below).
 
 pub mod backoff;
 mod browser;
@@ -20,7 +21,12 @@ mod ws_client;
 
 pub use raffler_core::{protocol, raffle, verify};
 
-use components::{home::HomePage, host::HostPage, join::JoinPage, stage::StagePage};
+use components::{
+    home::HomePage,
+    host::{HostPage, RemotePage},
+    join::JoinPage,
+    stage::StagePage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
@@ -63,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/host") view={Lazy::<HostRoute>::new()}/>
                     <Route path=path!("/host/:code") view={Lazy::<HostRoute>::new()}/>
                     <Route path=path!("/host/:code/stage") view={Lazy::<StageRoute>::new()}/>
+                    <Route path=path!("/remote/:code") view={Lazy::<RemoteRoute>::new()}/>
                     <Route path=path!("/join") view=JoinPage/>
                     <Route path=path!("/join/:code") view=JoinPage/>
                 </Routes>
@@ -104,6 +111,21 @@ impl LazyRoute for HostRoute {
 
     fn view(_this: Self) -> AnyView {
         view! { <HostPage/> }.into_any()
+    }
+}
+
+/// `/remote/<CODE>`: the host's controls on the host's own phone (a remote it paired). Lazy
+/// too: eager, it would bring the controls' code back into every phone's download.
+struct RemoteRoute;
+
+#[lazy_route]
+impl LazyRoute for RemoteRoute {
+    fn data() -> Self {
+        RemoteRoute
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <RemotePage/> }.into_any()
     }
 }
 

@@ -3,11 +3,12 @@
 //! translation is tested here and any client of the core (a bot, a replay tool) shares it.
 
 use crate::protocol::ClientMsg;
-use crate::raffle::{Command, DrawNumber, PlayerId, PrizeId};
+use crate::raffle::{Command, DrawNumber, PlayerId, PrizeId, RemoteId};
 
 impl ClientMsg {
     /// The raffle command this message asks for; `None` for the messages a session answers
-    /// itself (`ping`, `start_raffle`, `join`, `resume`: they are not commands to a raffle).
+    /// itself (`ping`, `start_raffle`, `join`, `resume`: they are not commands to a raffle; the
+    /// remote's `open_remote_link` and `pair_remote`: the server makes their secrets).
     pub fn into_command(self) -> Option<Command> {
         Some(match self {
             ClientMsg::Leave {} => Command::Leave,
@@ -27,7 +28,14 @@ impl ClientMsg {
             ClientMsg::SetBeacon { on } => Command::SetBeacon { on },
             ClientMsg::EndRaffle {} => Command::End,
             ClientMsg::AddWalkIn { name } => Command::AddWalkIn { name },
-            ClientMsg::Ping {}
+            ClientMsg::SetNameHidden { player, hidden } => {
+                Command::SetNameHidden { player: PlayerId(player), hidden }
+            }
+            ClientMsg::RevokeRemote { remote } => Command::RevokeRemote { remote: RemoteId(remote) },
+            // Both need a fresh secret from the server, which the session asks its raffle for.
+            ClientMsg::OpenRemoteLink {}
+            | ClientMsg::PairRemote { .. }
+            | ClientMsg::Ping {}
             | ClientMsg::StartRaffle {}
             | ClientMsg::Join { .. }
             | ClientMsg::Resume { .. } => return None,

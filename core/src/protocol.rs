@@ -88,6 +88,24 @@ pub enum ClientMsg {
     AddWalkIn {
         name: String,
     },
+    /// Hides a player's name from the stage, or shows it again (`hidden: false`).
+    SetNameHidden {
+        player: u32,
+        hidden: bool,
+    },
+    /// The host's controls open a one-time link that pairs a phone as a remote (see
+    /// `remote_link` on the board). Opening another replaces the one still open.
+    OpenRemoteLink {},
+    /// A phone that scanned the pairing link presents it; answered with `remote_paired`, or an
+    /// error (`remote_link_used`) if the link was used already or has expired.
+    PairRemote {
+        code: String,
+        link: String,
+    },
+    /// The host turns remote number `remote` off; its phone is told `remote_revoked`.
+    RevokeRemote {
+        remote: u32,
+    },
 }
 
 /// A message from the server to a browser. Those that report a raffle event carry its `seq`.
@@ -127,6 +145,17 @@ pub enum ServerMsg {
     Board {
         seq: u64,
         board: Board,
+    },
+    /// To a phone that presented the pairing link: it is remote `remote` of raffle `code`, a
+    /// host screen from now on. Keep `token` secret and present it (`resume`) to come back.
+    RemotePaired {
+        code: String,
+        remote: u32,
+        token: String,
+    },
+    /// To a remote the host turned off: its token no longer works.
+    RemoteRevoked {
+        seq: u64,
     },
     /// To a phone that joined: keep `token` secret and present it to resume. `fingerprint`: as
     /// on the big screen, so that anyone can compare.
@@ -266,6 +295,25 @@ pub struct Board {
     /// the export mark them "entered by the host".
     #[serde(default)]
     pub walk_ins: Vec<u32>,
+    /// The players whose names the host hid from the stage: the stage leaves them off its wall
+    /// and its reel, and names such a winner "Name hidden".
+    #[serde(default)]
+    pub hidden: Vec<u32>,
+    /// The open link that pairs a phone as a remote, if the host opened one and it is neither
+    /// used nor expired: for the controls only (the stage never shows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_link: Option<RemoteLinkView>,
+    /// The remotes paired and not revoked, by number.
+    #[serde(default)]
+    pub remotes: Vec<u32>,
+}
+
+/// The one-time pairing link: the phone opens `/remote/<code>?pair=<link>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteLinkView {
+    pub link: String,
+    /// Milliseconds until it stops working, counted when the board was sent.
+    pub ms_left: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -367,6 +415,9 @@ pub enum ErrorCode {
     NotRemoved,
     /// A claim after the end, once the time to claim ran out.
     ClaimClosed,
+    /// A pairing link used a second time, or after it expired.
+    RemoteLinkUsed,
+    UnknownRemote,
 }
 
 /// The part of the page an error belongs next to.
@@ -429,6 +480,8 @@ impl ServerMsg {
             Rejected::NoBeacon => (C::NoBeacon, Some(Field::Settings)),
             Rejected::NotRemoved => (C::NotRemoved, Some(Field::Player)),
             Rejected::ClaimClosed => (C::ClaimClosed, Some(Field::Claim)),
+            Rejected::RemoteLinkUsed => (C::RemoteLinkUsed, None),
+            Rejected::UnknownRemote => (C::UnknownRemote, Some(Field::Settings)),
         };
         Self::error(code, field, why.to_string())
     }
@@ -452,6 +505,7 @@ impl ServerMsg {
             | ServerMsg::ClaimExpired { seq, .. }
             | ServerMsg::Resumed { seq }
             | ServerMsg::Removed { seq }
+            | ServerMsg::RemoteRevoked { seq }
             | ServerMsg::Left { seq }
             | ServerMsg::Ended { seq, .. } => Some(*seq),
             _ => None,
@@ -483,7 +537,7 @@ impl DecodeError {
     }
 }
 
-const KNOWN_CLIENT_TYPES: [&str; 18] = [
+const KNOWN_CLIENT_TYPES: [&str; 23] = [
     "start_raffle",
     "join",
     "resume",
@@ -502,6 +556,11 @@ const KNOWN_CLIENT_TYPES: [&str; 18] = [
     "set_beacon",
     "end_raffle",
     "ping",
+    "add_walk_in",
+    "set_name_hidden",
+    "open_remote_link",
+    "pair_remote",
+    "revoke_remote",
 ];
 
 /// The longest join id a phone may make up.

@@ -149,3 +149,26 @@ async function tabTo(page: Page, is: (el: Element) => boolean) {
   }
   throw new Error("never reached by Tab");
 }
+
+test("a name the host hides leaves the stage, still wins, and the stage does not show it", async ({ browser }) => {
+  const { host, code } = await startRaffle(browser);
+  const stage = await openStage(host, { width: 1280, height: 720 });
+  const rude = await joinRaffle(browser, code, "Rude Name");
+  const wall = stage.getByRole("list", { name: "Players, newest first" });
+  await expect(wall.getByText("Rude Name")).toBeVisible();
+
+  await host.getByRole("button", { name: "Hide Rude Name on the stage" }).click();
+  await expect(wall.getByText("Rude Name")).toHaveCount(0);
+  await expect(host.getByText("· hidden on the stage")).toBeVisible();
+  await expect(stage.getByText("1 joined · 1 connected now")).toBeVisible();
+
+  // The only player wins: the phone knows, the stage does not say who.
+  await stage.keyboard.press(" ");
+  await expect(stage.locator(".show-winner")).toHaveText("Name hidden");
+  await expect(rude.getByText("You won!")).toBeVisible();
+  await expect(stage.getByText("Rude Name")).toHaveCount(0);
+
+  // Shown again, it is back on the stage.
+  await host.getByRole("button", { name: "Show Rude Name on the stage" }).click();
+  await expect(stage.locator(".show-winner")).toHaveText("Rude Name");
+});

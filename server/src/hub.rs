@@ -123,4 +123,9 @@ impl Hub {
     pub fn join_url(&self, code: &str) -> String {
         format!("{}/join/{code}", self.inner.public_url)
     }
+
+    /// The address that pairs a phone as a remote of raffle `code` with the one-time `link`.
+    pub fn remote_url(&self, code: &str, link: &str) -> String {
+        format!("{}/remote/{code}?pair={link}", self.inner.public_url)
+    }
 }

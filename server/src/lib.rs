@@ -284,6 +284,7 @@ fn router(state: AppState) -> Router {
     let pkg = assets::pkg_files(&state.leptos);
     Router::new()
         .route("/raffles/{code}/qr.svg", get(qr::join_qr_svg))
+        .route("/raffles/{code}/remote-qr.svg", get(qr::remote_qr_svg))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/verify/{code}", get(verify_page::page))

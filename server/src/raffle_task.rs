@@ -44,6 +44,8 @@ pub enum RequestKind {
     /// Join under `name`, or, when `join_id` already made a player, be that player again;
     /// `done` learns whether it worked.
     Join { name: String, join_id: Option<String>, done: oneshot::Sender<bool> },
+    /// Become a remote with the host's pairing `link`; `done` learns whether it did.
+    PairRemote { link: String, done: oneshot::Sender<bool> },
     /// Come back as whoever `token` names; `done` learns whether it did.
     Resume { token: String, last_seq: Option<u64>, done: oneshot::Sender<bool> },
     /// Any other command; the room knows who the connection is.
@@ -254,6 +256,10 @@ impl RaffleTask {
                 RequestKind::Join { name, join_id, done } => {
                     self.answers.insert(conn, done);
                     room::Request::Join { name, join_id, token: new_token() }
+                }
+                RequestKind::PairRemote { link, done } => {
+                    self.answers.insert(conn, done);
+                    room::Request::PairRemote { link: Token::new(link), token: new_token() }
                 }
                 RequestKind::Resume { token, last_seq, done } => {
                     self.answers.insert(conn, done);

@@ -6,12 +6,12 @@
 use crate::guards::Refused;
 use crate::store::StoreError;
 use raffler_core::protocol::{
-    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, ServerMsg, VoidView,
+    Board, ClaimView, DrawView, ErrorCode, Field, PlayerView, PrizeView, RemoteLinkView, ServerMsg, VoidView,
     MAX_JOIN_ID_CHARS,
 };
 use raffler_core::raffle::{
-    Claim, Draw, Event, EventKind, Millis, Player, PlayerId, Presence, Raffle, Rejected, Token, VoidReason,
-    CLAIM_AFTER_END,
+    Claim, Draw, Event, EventKind, Millis, Player, PlayerId, Presence, Raffle, Rejected, RemoteId, Token,
+    VoidReason, CLAIM_AFTER_END,
 };
 use std::time::Duration;
 
@@ -89,6 +89,12 @@ pub fn board(raffle: &Raffle, code: &str, now: Millis) -> Board {
             .map(player_view)
             .collect(),
         walk_ins: raffle.players().iter().filter(|p| p.walk_in()).map(|p| p.id.0).collect(),
+        hidden: raffle.players().iter().filter(|p| p.hidden).map(|p| p.id.0).collect(),
+        remote_link: raffle.remote_link(now).map(|(link, expires_at)| RemoteLinkView {
+            link: link.expose().to_owned(),
+            ms_left: expires_at.saturating_sub(now).0,
+        }),
+        remotes: raffle.remotes().iter().filter(|r| !r.revoked).map(|r| r.id.0).collect(),
     }
 }
 
@@ -183,6 +189,11 @@ pub fn resume_refused(code: &str) -> ServerMsg {
         "This screen is no longer in the raffle {code}: it left or was removed, or the raffle has closed. Join again."
     );
     ServerMsg::error(ErrorCode::BadToken, Some(Field::Name), msg)
+}
+
+/// A phone that presented the pairing link is remote `remote`, with this token to come back.
+pub fn remote_paired(code: &str, remote: RemoteId, token: &Token) -> ServerMsg {
+    ServerMsg::RemotePaired { code: code.to_owned(), remote: remote.0, token: token.expose().into() }
 }
 
 /// The host who started a raffle learns its code and its token, once the raffle is on disk.
@@ -281,6 +292,14 @@ pub fn farewell(event: &Event) -> Option<(PlayerId, ServerMsg)> {
     match event.kind {
         EventKind::PlayerLeft { player } => Some((player, ServerMsg::Left { seq: event.seq })),
         EventKind::PlayerRemoved { player } => Some((player, ServerMsg::Removed { seq: event.seq })),
+        _ => None,
+    }
+}
+
+/// A remote the host turned off, and what its screens are told.
+pub fn remote_farewell(event: &Event) -> Option<(RemoteId, ServerMsg)> {
+    match event.kind {
+        EventKind::RemoteRevoked { remote } => Some((remote, ServerMsg::RemoteRevoked { seq: event.seq })),
         _ => None,
     }
 }

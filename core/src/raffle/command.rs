@@ -1,12 +1,15 @@
 //! What a raffle can be asked to do, and by whom.
 
-use super::{DrawNumber, PlayerId, PrizeId, Token};
+use super::{DrawNumber, PlayerId, PrizeId, RemoteId, Token};
 
 /// Who is asking. The transport decides this from the token a connection presented; the raffle
 /// decides what each actor may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     Host,
+    /// A phone the host paired as a remote: it may do what the host does, except pair or
+    /// revoke remotes.
+    Remote(RemoteId),
     Player(PlayerId),
     /// A connection that has not joined (yet): it may only join.
     Guest,
@@ -80,11 +83,40 @@ pub enum Command {
     AddWalkIn {
         name: String,
     },
+    /// Hides a player's name from the stage (a name not fit for the projector), or shows it
+    /// again. The player stays in and can win; the stage then says the name is hidden.
+    SetNameHidden {
+        player: PlayerId,
+        hidden: bool,
+    },
+    /// The host opens a one-time link (`link`, a fresh secret) that pairs a phone as a remote.
+    OpenRemoteLink {
+        link: Token,
+    },
+    /// A phone presents the link it scanned; `token` is its new remote credential.
+    PairRemote {
+        link: Token,
+        token: Token,
+    },
+    /// The host turns a remote off: its credential no longer works.
+    RevokeRemote {
+        remote: RemoteId,
+    },
 }
 
 impl Command {
     /// Commands only the host may give.
     pub fn is_host_only(&self) -> bool {
-        !matches!(self, Command::Join { .. } | Command::Leave | Command::Claim { .. })
+        !matches!(
+            self,
+            Command::Join { .. } | Command::Leave | Command::Claim { .. } | Command::PairRemote { .. }
+        )
+    }
+}
+
+impl Actor {
+    /// The host's own screens and its remotes: whoever runs the evening.
+    pub fn is_host(self) -> bool {
+        matches!(self, Actor::Host | Actor::Remote(_))
     }
 }

@@ -59,4 +59,8 @@ pub enum Rejected {
     NotRemoved,
     #[error("Too late: the raffle has ended and this prize was not claimed in time.")]
     ClaimClosed,
+    #[error("This remote link has been used already, or has expired. Open a new one on the controls (Pair a phone) and scan it again.")]
+    RemoteLinkUsed,
+    #[error("There is no such remote in this raffle.")]
+    UnknownRemote,
 }

@@ -2,7 +2,7 @@
 //! them from the first rebuilds it (see `Raffle::replay`).
 
 use super::fairness::{Hash, Seed};
-use super::{DrawNumber, Millis, PlayerId, PrizeId, Token};
+use super::{DrawNumber, Millis, PlayerId, PrizeId, RemoteId, Token};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -124,5 +124,26 @@ pub enum EventKind {
     WalkInAdded {
         player: PlayerId,
         name: String,
+    },
+    /// The host hid a player's name from the stage (`hidden`), or showed it again.
+    NameHidden {
+        player: PlayerId,
+        hidden: bool,
+    },
+    /// The host opened a link that pairs one phone as a remote until `expires_at`; it replaces
+    /// any link still open.
+    RemoteLinkOpened {
+        link: Token,
+        expires_at: Millis,
+    },
+    /// A phone presented the open link and became remote `remote`, proving itself with
+    /// `token` from now on. The link is used up.
+    RemotePaired {
+        remote: RemoteId,
+        token: Token,
+    },
+    /// The host turned a remote off.
+    RemoteRevoked {
+        remote: RemoteId,
     },
 }

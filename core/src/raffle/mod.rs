@@ -30,6 +30,7 @@ mod error;
 mod event;
 pub mod fairness;
 mod name;
+mod remote;
 mod rules;
 mod state;
 mod time;
@@ -41,6 +42,7 @@ pub use event::{BeaconValue, Event, EventKind, VoidReason};
 pub use name::{
     collision_key, is_invisible, normalize_name, normalize_prize_name, MAX_NAME_CHARS, MAX_PRIZE_CHARS,
 };
+pub use remote::{Remote, RemoteId, REMOTE_LINK_TTL};
 pub use state::{Claim, Draw, Player, PlayerId, Presence, Prize, PrizeId};
 pub use time::Millis;
 pub use token::Token;
@@ -337,12 +339,27 @@ impl Raffle {
         self.state.ended_at
     }
 
-    /// Who a token belongs to: the host, a player who is in, or nobody.
+    /// Who a token belongs to: the host, a remote that is not revoked, a player who is in, or
+    /// nobody.
     pub fn identify(&self, token: &Token) -> Option<Actor> {
         if self.state.host_token.as_ref() == Some(token) {
             return Some(Actor::Host);
         }
+        if let Some(remote) = self.state.remotes.iter().find(|r| !r.revoked && r.token == *token) {
+            return Some(Actor::Remote(remote.id));
+        }
         self.state.tokens.get(token).map(|id| Actor::Player(*id))
+    }
+
+    /// The link that pairs a remote, with when it stops working, if one is open at `now`.
+    pub fn remote_link(&self, now: Millis) -> Option<(&Token, Millis)> {
+        let open = self.state.remote_link.as_ref().filter(|open| now < open.expires_at)?;
+        Some((&open.link, open.expires_at))
+    }
+
+    /// Every remote ever paired, revoked ones included, in pairing order.
+    pub fn remotes(&self) -> &[Remote] {
+        &self.state.remotes
     }
 
     pub fn settings(&self) -> RaffleSettings {

@@ -2,6 +2,7 @@
 //! state and never changes it; `State::apply` does that.
 
 use super::name::{collision_key, normalize_name, normalize_prize_name};
+use super::remote;
 use super::state::{Claim, Presence, State};
 use super::{
     fairness, Actor, Command, DrawNumber, EventKind, Millis, PlayerId, PrizeId, RaffleSettings, Rejected,
@@ -18,7 +19,7 @@ pub(super) fn decide(
     if state.ended && !matches!(command, Command::Claim { .. }) {
         return Err(Rejected::Ended);
     }
-    if command.is_host_only() && actor != Actor::Host {
+    if command.is_host_only() && !actor.is_host() {
         return Err(Rejected::NotAllowed);
     }
     let player = match actor {
@@ -56,7 +57,7 @@ pub(super) fn decide(
         Command::Claim { draw } => match player {
             Some(player) => claim(state, player, draw),
             // A walk-in has no phone: they claim at the host, who claims for them.
-            None if actor == Actor::Host => {
+            None if actor.is_host() => {
                 let winner = state.draw(draw).ok_or(Rejected::UnknownDraw)?.winner;
                 match winner.and_then(|w| state.player(w)) {
                     Some(p) if p.walk_in() => claim(state, p.id, draw),
@@ -119,6 +120,13 @@ pub(super) fn decide(
             let (player, name) = admit(state, settings, &name)?;
             Ok(vec![EventKind::WalkInAdded { player, name }])
         }
+        Command::SetNameHidden { player, hidden } => match state.player(player) {
+            Some(p) => Ok(changed(p.hidden != hidden, EventKind::NameHidden { player, hidden })),
+            None => Err(Rejected::UnknownPlayer),
+        },
+        Command::OpenRemoteLink { link } => remote::open_link(actor, now, link),
+        Command::PairRemote { link, token } => remote::pair(state, actor, now, &link, token),
+        Command::RevokeRemote { remote } => remote::revoke(state, actor, remote),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::fairness::{Hash, Seed};
 use super::name::collision_key;
+use super::remote::{OpenLink, Remote};
 use super::{BeaconValue, DrawNumber, EventKind, Millis, Token, VoidReason};
 use std::collections::HashMap;
 
@@ -28,6 +29,8 @@ pub struct Player {
     pub presence: Presence,
     /// `None` for a walk-in, whom the host entered: no screen holds a token for them.
     pub(super) token: Option<Token>,
+    /// The host hid this name from the stage (the projector); it is still in the raffle.
+    pub hidden: bool,
 }
 
 impl Player {
@@ -119,6 +122,9 @@ pub(super) struct State {
     pub ended: bool,
     pub ended_at: Option<Millis>,
     pub last_seq: u64,
+    /// The link that pairs the next remote, while one is open.
+    pub remote_link: Option<OpenLink>,
+    pub remotes: Vec<Remote>,
 }
 
 impl Default for State {
@@ -140,6 +146,8 @@ impl Default for State {
             ended: false,
             ended_at: None,
             last_seq: 0,
+            remote_link: None,
+            remotes: Vec::new(),
         }
     }
 }
@@ -230,6 +238,7 @@ impl State {
                     name: name.clone(),
                     presence: Presence::In,
                     token: Some(token.clone()),
+                    hidden: false,
                 });
             }
             EventKind::WalkInAdded { player, name } => {
@@ -239,6 +248,7 @@ impl State {
                     name: name.clone(),
                     presence: Presence::In,
                     token: None,
+                    hidden: false,
                 });
             }
             EventKind::PlayerLeft { player } => self.set_presence(*player, Presence::Left),
@@ -312,6 +322,28 @@ impl State {
             EventKind::Ended => {
                 self.ended = true;
                 self.ended_at = Some(at);
+            }
+            EventKind::NameHidden { player, hidden } => {
+                if let Some(p) = self.players.get_mut(player.0 as usize - 1) {
+                    p.hidden = *hidden;
+                }
+            }
+            EventKind::RemoteLinkOpened { link, expires_at } => {
+                self.remote_link = Some(OpenLink { link: link.clone(), expires_at: *expires_at });
+            }
+            EventKind::RemotePaired { remote, token } => {
+                self.remote_link = None;
+                self.remotes.push(Remote {
+                    id: *remote,
+                    token: token.clone(),
+                    paired_at: at,
+                    revoked: false,
+                });
+            }
+            EventKind::RemoteRevoked { remote } => {
+                if let Some(r) = self.remotes.iter_mut().find(|r| r.id == *remote) {
+                    r.revoked = true;
+                }
             }
         }
     }

@@ -650,3 +650,98 @@ fn a_walk_in_entered_by_the_host_can_win_and_the_host_claims_for_them() {
     assert_eq!(again.players(), r.players());
     assert_eq!(again.last_seq(), r.last_seq());
 }
+
+#[test]
+fn a_remote_pairs_once_with_the_hosts_link_draws_and_is_revoked() {
+    let mut r = raffle(0, 3);
+    join(&mut r, "Ada");
+    let link = Token::new("link-1");
+    host(&mut r, Command::OpenRemoteLink { link: link.clone() }).unwrap();
+    assert_eq!(r.remote_link(T0).map(|(l, _)| l.clone()), Some(link.clone()));
+
+    let pair = |token: &str| Command::PairRemote { link: link.clone(), token: Token::new(token) };
+    let events = r.handle(T0, Actor::Guest, pair("remote-secret")).unwrap();
+    assert!(matches!(events[0].kind, EventKind::RemotePaired { remote: RemoteId(1), .. }));
+    let remote = Actor::Remote(RemoteId(1));
+    assert_eq!(r.identify(&Token::new("remote-secret")), Some(remote));
+    // The link is used up: a second phone (or a photo of the QR code) gets nothing.
+    assert_eq!(r.handle(T0, Actor::Guest, pair("second")), Err(Rejected::RemoteLinkUsed));
+    assert_eq!(r.remote_link(T0), None);
+
+    // A remote draws like the host, but cannot make more remotes nor turn one off.
+    let drawn = r.handle(T0, remote, Command::Draw { draw: DrawNumber(1), prize: None }).unwrap();
+    assert!(drawn.iter().any(|e| matches!(e.kind, EventKind::WinnerDrawn { .. })));
+    let more = Command::OpenRemoteLink { link: Token::new("link-2") };
+    assert_eq!(r.handle(T0, remote, more), Err(Rejected::NotAllowed));
+    let revoke = Command::RevokeRemote { remote: RemoteId(1) };
+    assert_eq!(r.handle(T0, remote, revoke.clone()), Err(Rejected::NotAllowed));
+    // A player is no remote either.
+    let player = Actor::Player(PlayerId(1));
+    assert_eq!(
+        r.handle(T0, player, Command::OpenRemoteLink { link: Token::new("x") }),
+        Err(Rejected::NotAllowed)
+    );
+
+    host(&mut r, revoke.clone()).unwrap();
+    assert_eq!(r.identify(&Token::new("remote-secret")), None);
+    assert_eq!(host(&mut r, revoke), Err(Rejected::UnknownRemote));
+    assert!(r.remotes()[0].revoked);
+}
+
+#[test]
+fn a_pairing_link_expires_and_a_new_one_replaces_the_old() {
+    let mut r = raffle(0, 4);
+    host(&mut r, Command::OpenRemoteLink { link: Token::new("old") }).unwrap();
+    host(&mut r, Command::OpenRemoteLink { link: Token::new("new") }).unwrap();
+    let pair = |link: &str| Command::PairRemote { link: Token::new(link), token: Token::new("t") };
+    assert_eq!(r.handle(T0, Actor::Guest, pair("old")), Err(Rejected::RemoteLinkUsed));
+    let late = T0.plus(REMOTE_LINK_TTL);
+    assert_eq!(r.remote_link(late), None);
+    assert_eq!(r.handle(late, Actor::Guest, pair("new")), Err(Rejected::RemoteLinkUsed));
+    assert!(r.handle(Millis(late.0 - 1), Actor::Guest, pair("new")).is_ok());
+}
+
+#[test]
+fn remotes_come_back_after_a_replay_and_die_with_the_raffle() {
+    let mut r = raffle(0, 5);
+    let mut log = Vec::new();
+    log.extend(host(&mut r, Command::OpenRemoteLink { link: Token::new("l") }).unwrap());
+    let pair = Command::PairRemote { link: Token::new("l"), token: Token::new("rt") };
+    log.extend(r.handle(T0, Actor::Guest, pair).unwrap());
+    let events: Vec<Event> = std::iter::once(started_event(&r)).chain(log).collect();
+    let again = Raffle::replay(r.settings(), &events, Box::new(StdRng::seed_from_u64(0)));
+    assert_eq!(again.identify(&Token::new("rt")), Some(Actor::Remote(RemoteId(1))));
+    // An ended raffle pairs nothing more.
+    host(&mut r, Command::End).unwrap();
+    let link = Command::OpenRemoteLink { link: Token::new("l2") };
+    assert_eq!(host(&mut r, link), Err(Rejected::Ended));
+}
+
+/// The first event of a raffle made by [`raffle`], rebuilt (the tests keep no log).
+fn started_event(r: &Raffle) -> Event {
+    let (_, first) = Raffle::new(
+        r.settings(),
+        T0,
+        "K7QX2M",
+        Token::new("host-secret"),
+        Box::new(StdRng::seed_from_u64(5)),
+    );
+    first
+}
+
+#[test]
+fn the_host_hides_a_name_from_the_stage_and_it_can_still_win() {
+    let mut r = raffle(0, 6);
+    let rude = join(&mut r, "Rude Name");
+    let hide = Command::SetNameHidden { player: rude, hidden: true };
+    assert_eq!(host(&mut r, hide.clone()).unwrap().len(), 1);
+    assert!(r.player(rude).unwrap().hidden);
+    // Hiding it again changes nothing; a player may not hide anyone.
+    assert!(host(&mut r, hide.clone()).unwrap().is_empty());
+    assert_eq!(r.handle(T0, Actor::Player(rude), hide), Err(Rejected::NotAllowed));
+    assert_eq!(draw(&mut r, None), rude, "still in the draw");
+    let unknown = Command::SetNameHidden { player: PlayerId(9), hidden: true };
+    assert_eq!(host(&mut r, unknown), Err(Rejected::UnknownPlayer));
+    host(&mut r, Command::SetNameHidden { player: rude, hidden: false }).unwrap();
+    assert!(!r.player(rude).unwrap().hidden);
+}

@@ -8,7 +8,7 @@ use super::scene;
 use super::{Audience, ConnId, Output, Room, RETRY_AFTER};
 use crate::store::StoreError;
 use crate::views;
-use raffler_core::raffle::{Command, Event, EventKind, Millis, PlayerId, Raffle, Rejected, Token};
+use raffler_core::raffle::{Command, Event, EventKind, Millis, PlayerId, Raffle, Rejected, RemoteId, Token};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -28,6 +28,13 @@ pub enum Staged {
         token: Token,
         events: Vec<Event>,
         again: bool,
+    },
+    /// A phone became a remote; it hears its token once that is on disk.
+    Paired {
+        conn: ConnId,
+        remote: RemoteId,
+        token: Token,
+        events: Vec<Event>,
     },
     /// `repeated`: the same draw asked again; the first result (the board) is the answer.
     Changed {
@@ -54,6 +61,7 @@ impl Staged {
         match self {
             Staged::Started { events, .. }
             | Staged::Joined { events, .. }
+            | Staged::Paired { events, .. }
             | Staged::Changed { events, .. }
             | Staged::Revealed { events }
             | Staged::Closed { events } => events,
@@ -85,6 +93,19 @@ impl Room {
                         .expect("a join that makes no event names a player who is in");
                     Staged::Joined { conn, player, token: token.clone(), events, again: true }
                 }
+            },
+            Err(why) => Staged::Refused { conn, why, answer: true },
+        }
+    }
+
+    pub(super) fn stage_pair(&mut self, now: Millis, conn: ConnId, link: Token, token: Token) -> Staged {
+        let command = Command::PairRemote { link, token: token.clone() };
+        match self.raffle.handle(now, self.roster.actor(conn), command) {
+            Ok(events) => match events.first().map(|e| &e.kind) {
+                Some(EventKind::RemotePaired { remote, .. }) => {
+                    Staged::Paired { conn, remote: *remote, token, events }
+                }
+                _ => unreachable!("a pairing either pairs or is refused"),
             },
             Err(why) => Staged::Refused { conn, why, answer: true },
         }
@@ -128,6 +149,13 @@ impl Room {
                 self.publish(now, events);
                 self.rejoined.push((conn, player));
             }
+            Staged::Paired { conn, remote, token, events } => {
+                tracing::info!(code = self.code, remote = remote.0, "remote paired");
+                self.fanout.tell(conn, views::remote_paired(&self.code, remote, &token));
+                self.publish(now, events);
+                self.attach_remote(now, conn, remote);
+                self.fanout.push(Output::Entered { conn, ok: true });
+            }
             Staged::Changed { conn, repeated: true, .. } => {
                 self.fanout.tell(conn, views::board_msg(&self.raffle, &self.code, now))
             }
@@ -162,7 +190,7 @@ impl Room {
         let msg = views::not_saved(err);
         for s in staged {
             match s {
-                Staged::Joined { conn, .. } => {
+                Staged::Joined { conn, .. } | Staged::Paired { conn, .. } => {
                     self.fanout.tell(conn, msg.clone());
                     self.fanout.push(Output::Entered { conn, ok: false });
                 }
@@ -213,6 +241,9 @@ impl Room {
             }
             if let Some((player, msg)) = views::farewell(&event) {
                 self.farewell(now, player, msg);
+            }
+            if let Some((remote, msg)) = views::remote_farewell(&event) {
+                self.revoke_remote(remote, msg);
             }
             if let Some(msg) = views::public_message(&self.raffle, &event, now) {
                 let scene = scene(&self.raffle, &self.code, &self.roster, now);

@@ -41,7 +41,7 @@ use commit::Staged;
 use fanout::{Fanout, Scene};
 use raffler_core::protocol::ServerMsg;
 use raffler_core::raffle::{
-    Actor, BeaconValue, Command, Event, Millis, PlayerId, Raffle, RaffleSettings, Token,
+    Actor, BeaconValue, Command, Event, Millis, PlayerId, Raffle, RaffleSettings, RemoteId, Token,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -192,6 +192,10 @@ impl Room {
         match request {
             Request::Join { name, join_id, token } => {
                 let staged = self.stage_join(now, conn, name, join_id, token);
+                self.staged.push(staged);
+            }
+            Request::PairRemote { link, token } => {
+                let staged = self.stage_pair(now, conn, link, token);
                 self.staged.push(staged);
             }
             Request::Command(command) => {
@@ -367,6 +371,10 @@ impl Room {
                 self.attach_host(now, conn);
                 true
             }
+            Some(Actor::Remote(remote)) => {
+                self.attach_remote(now, conn, remote);
+                true
+            }
             Some(Actor::Player(player)) => {
                 for msg in catch_up::missed(&self.raffle, &self.log, &self.code, player, last_seq, now) {
                     self.fanout.tell(conn, msg);
@@ -389,6 +397,23 @@ impl Room {
         self.fanout.tell(conn, snapshot);
         self.roster.add_host(conn);
         self.fanout.admit(conn, Role::Host);
+    }
+
+    /// A remote is a host screen that the roster knows as that remote (so it can be revoked).
+    fn attach_remote(&mut self, now: Millis, conn: ConnId, remote: RemoteId) {
+        self.attach_host(now, conn);
+        self.roster.add_remote(conn, remote);
+    }
+
+    /// A revoked remote's screens are told, and get nothing more.
+    fn revoke_remote(&mut self, remote: RemoteId, msg: ServerMsg) {
+        let conns = self.roster.remove_remote(remote);
+        if !conns.is_empty() {
+            self.fanout.send(Audience::Conns(conns.clone()), msg);
+        }
+        for conn in conns {
+            self.fanout.release(conn, Role::Host);
+        }
     }
 
     fn attach_phone(&mut self, now: Millis, conn: ConnId, player: PlayerId) {

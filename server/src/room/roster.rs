@@ -5,22 +5,26 @@
 //! roster never calls fan-out and fan-out never edits the roster.
 
 use super::ConnId;
-use raffler_core::raffle::{Actor, PlayerId};
+use raffler_core::raffle::{Actor, PlayerId, RemoteId};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Default)]
 pub struct Roster {
     hosts: HashSet<ConnId>,
+    /// The host connections that are a paired remote (a phone), not the host's own screens.
+    remotes: HashMap<ConnId, RemoteId>,
     phones: HashMap<ConnId, PlayerId>,
     /// Open connections per player, for "connected now". A player with none has no entry.
     connected: HashMap<PlayerId, u32>,
 }
 
 impl Roster {
-    /// Who a connection is: the host if it presented the host token, else the player whose
-    /// phone it is, else nobody yet.
+    /// Who a connection is: the host if it presented the host token, a remote if it presented
+    /// a remote's, else the player whose phone it is, else nobody yet.
     pub fn actor(&self, conn: ConnId) -> Actor {
-        if self.hosts.contains(&conn) {
+        if let Some(remote) = self.remotes.get(&conn) {
+            Actor::Remote(*remote)
+        } else if self.hosts.contains(&conn) {
             Actor::Host
         } else if let Some(player) = self.phones.get(&conn) {
             Actor::Player(*player)
@@ -47,9 +51,28 @@ impl Roster {
         self.hosts.insert(conn);
     }
 
-    /// `true` if it was a host.
+    /// A host connection that is remote `remote`.
+    pub fn add_remote(&mut self, conn: ConnId, remote: RemoteId) {
+        self.hosts.insert(conn);
+        self.remotes.insert(conn, remote);
+    }
+
+    /// `true` if it was a host (or a remote).
     pub fn remove_host(&mut self, conn: ConnId) -> bool {
+        self.remotes.remove(&conn);
         self.hosts.remove(&conn)
+    }
+
+    /// A remote was revoked: its connections are no host any more. Returns them (they are told).
+    pub fn remove_remote(&mut self, remote: RemoteId) -> Vec<ConnId> {
+        let mut conns: Vec<ConnId> =
+            self.remotes.iter().filter(|(_, r)| **r == remote).map(|(c, _)| *c).collect();
+        // Sorted, like `remove_player`: the same evening makes the same outputs.
+        conns.sort_unstable();
+        for conn in &conns {
+            self.remove_host(*conn);
+        }
+        conns
     }
 
     /// Makes `conn` a phone of `player` (a connection is one player's phone at most; if it was

@@ -309,3 +309,78 @@ fn a_draw_waiting_for_its_beacon_is_revealed_by_the_round_and_only_once_it_is_on
         .any(|(to, m)| **to == Audience::Everyone && matches!(m, ServerMsg::WinnerDrawn { .. })));
     assert_eq!(room.wants_beacon(), None);
 }
+
+/// The link the host's board offers, once the host opened one.
+fn open_remote_link(room: &mut Room, now: Millis) -> Token {
+    let link = Token::new("0123456789abcdef0123456789abcdef");
+    room.handle_request(now, HOST, Request::Command(Command::OpenRemoteLink { link: link.clone() }));
+    let out = settle(room, now);
+    let offered = sends(&out).iter().find_map(|(_, msg)| match msg {
+        ServerMsg::Board { board, .. } => board.remote_link.as_ref().map(|l| l.link.clone()),
+        _ => None,
+    });
+    assert_eq!(offered.as_deref(), Some(link.expose()), "the hosts' board offers the link");
+    link
+}
+
+#[test]
+fn a_phone_paired_with_the_hosts_link_is_a_host_screen_until_revoked() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    join(&mut room, 10, "Ada", T0);
+    let link = open_remote_link(&mut room, T0);
+
+    // Pairing: answered once on disk, then the remote gets the host's snapshot.
+    let pair = Request::PairRemote { link: link.clone(), token: Token::new("remote-1") };
+    room.handle_request(T0, 20, pair);
+    let out = settle(&mut room, T0);
+    let sent = sends(&out);
+    assert!(matches!(sent[0], (Audience::Conn(20), ServerMsg::RemotePaired { remote: 1, .. })));
+    assert!(sent
+        .iter()
+        .any(|(to, m)| **to == Audience::Conn(20) && matches!(m, ServerMsg::HostSnapshot { .. })));
+    assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 20, ok: true })));
+
+    // A second phone with the same link is refused, and is nobody.
+    let again = Request::PairRemote { link, token: Token::new("remote-2") };
+    room.handle_request(T0, 21, again);
+    let out = settle(&mut room, T0);
+    assert!(matches!(
+        sends(&out)[0],
+        (
+            Audience::Conn(21),
+            ServerMsg::Error { code: raffler_core::protocol::ErrorCode::RemoteLinkUsed, .. }
+        )
+    ));
+    assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 21, ok: false })));
+
+    // The remote draws; a resume with its token (another connection) is a host screen too.
+    room.handle_request(T0, 20, Request::Command(Command::Draw { draw: DrawNumber(1), prize: None }));
+    let out = settle(&mut room, T0);
+    assert!(sends(&out).iter().any(|(_, m)| matches!(m, ServerMsg::WinnerDrawn { .. })));
+    room.handle_request(T0, 22, Request::Resume { token: Token::new("remote-1"), last_seq: None });
+    let out = settle(&mut room, T0);
+    assert!(sends(&out)
+        .iter()
+        .any(|(to, m)| **to == Audience::Conn(22) && matches!(m, ServerMsg::HostSnapshot { .. })));
+
+    // Revoked: both its screens are told and released, and its token no longer works.
+    room.handle_request(T0, HOST, Request::Command(Command::RevokeRemote { remote: RemoteId(1) }));
+    let out = settle(&mut room, T0);
+    assert!(
+        sends(&out)
+            .iter()
+            .any(|(to, m)| **to == Audience::Conns(vec![20, 22])
+                && matches!(m, ServerMsg::RemoteRevoked { .. }))
+    );
+    assert!(out.iter().any(|o| matches!(o, Output::Release { conn: 20, role: Role::Host })));
+    room.handle_request(T0, 20, Request::Command(Command::Draw { draw: DrawNumber(2), prize: None }));
+    let out = settle(&mut room, T0);
+    assert!(matches!(
+        sends(&out)[0].1,
+        ServerMsg::Error { code: raffler_core::protocol::ErrorCode::NotAllowed, .. }
+    ));
+    room.handle_request(T0, 23, Request::Resume { token: Token::new("remote-1"), last_seq: None });
+    let out = settle(&mut room, T0);
+    assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 23, ok: false })));
+}

@@ -8,6 +8,7 @@ mod writer;
 
 use crate::app_state::AppState;
 use crate::guards::{frame_limiter, ConnectionTicket, Refused};
+use crate::ids::new_token;
 use crate::outbox::{outbox, Outbox};
 use crate::raffle_task::{RaffleHandle, Request, RequestKind};
 use crate::room::ConnId;
@@ -243,6 +244,12 @@ impl Session {
             ClientMsg::Resume { code, token, last_seq } => {
                 self.enter(&code, true, |done| RequestKind::Resume { token, last_seq, done }).await;
             }
+            // Counted against the address like a join: a code and a link are both guesses.
+            ClientMsg::PairRemote { code, link } => {
+                self.enter(&code, false, |done| RequestKind::PairRemote { link, done }).await;
+            }
+            // The link is a secret like a token, so the server makes it, not the browser.
+            ClientMsg::OpenRemoteLink {} => self.command(Command::OpenRemoteLink { link: new_token() }).await,
             other => {
                 let command = other.into_command().expect("the session answers the rest itself");
                 self.command(command).await

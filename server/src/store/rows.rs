@@ -5,7 +5,7 @@
 
 use raffler_core::raffle::fairness::{from_hex, to_hex};
 use raffler_core::raffle::{
-    BeaconValue, DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, Token, VoidReason,
+    BeaconValue, DrawNumber, Event, EventKind, Millis, PlayerId, PrizeId, RemoteId, Token, VoidReason,
 };
 use serde::{Deserialize, Serialize};
 
@@ -102,6 +102,22 @@ enum Row {
         player: u32,
         name: String,
     },
+    NameHidden {
+        player: u32,
+        hidden: bool,
+    },
+    /// The one-time link that pairs a remote (a secret, like the tokens).
+    RemoteLinkOpened {
+        link: String,
+        expires_at: u64,
+    },
+    RemotePaired {
+        remote: u32,
+        token: String,
+    },
+    RemoteRevoked {
+        remote: u32,
+    },
 }
 
 /// A beacon round's value, in hex.
@@ -180,6 +196,14 @@ pub fn encode(event: &Event) -> StoredEvent {
         EventKind::WinnerSkipped { draw, player } => Row::WinnerSkipped { draw: draw.0, player: player.0 },
         EventKind::Ended => Row::Ended {},
         EventKind::WalkInAdded { player, name } => Row::WalkInAdded { player: player.0, name: name.clone() },
+        EventKind::NameHidden { player, hidden } => Row::NameHidden { player: player.0, hidden: *hidden },
+        EventKind::RemoteLinkOpened { link, expires_at } => {
+            Row::RemoteLinkOpened { link: link.expose().to_owned(), expires_at: expires_at.0 }
+        }
+        EventKind::RemotePaired { remote, token } => {
+            Row::RemotePaired { remote: remote.0, token: token.expose().to_owned() }
+        }
+        EventKind::RemoteRevoked { remote } => Row::RemoteRevoked { remote: remote.0 },
     };
     let kind = serde_json::to_string(&row).expect("event rows always serialize");
     StoredEvent { seq: event.seq, at: event.at.0, kind }
@@ -252,6 +276,14 @@ pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
         }
         Row::Ended {} => EventKind::Ended,
         Row::WalkInAdded { player, name } => EventKind::WalkInAdded { player: PlayerId(player), name },
+        Row::NameHidden { player, hidden } => EventKind::NameHidden { player: PlayerId(player), hidden },
+        Row::RemoteLinkOpened { link, expires_at } => {
+            EventKind::RemoteLinkOpened { link: Token::new(link), expires_at: Millis(expires_at) }
+        }
+        Row::RemotePaired { remote, token } => {
+            EventKind::RemotePaired { remote: RemoteId(remote), token: Token::new(token) }
+        }
+        Row::RemoteRevoked { remote } => EventKind::RemoteRevoked { remote: RemoteId(remote) },
     };
     Ok(Event { seq: stored.seq, at: Millis(stored.at), kind })
 }
@@ -290,6 +322,10 @@ mod tests {
             },
             EventKind::PlayerReadmitted { player: w },
             EventKind::WalkInAdded { player: w, name: "Ada".into() },
+            EventKind::NameHidden { player: w, hidden: true },
+            EventKind::RemoteLinkOpened { link: Token::new("l"), expires_at: Millis(600_000) },
+            EventKind::RemotePaired { remote: RemoteId(1), token: Token::new("r") },
+            EventKind::RemoteRevoked { remote: RemoteId(1) },
             EventKind::ClaimExpired { draw: d, player: w },
             EventKind::PlayerLeft { player: w },
             EventKind::PlayerRemoved { player: w },

@@ -23,7 +23,7 @@ pub(super) fn DrawPanel(host: Host) -> impl IntoView {
             && !spinning()
     };
     let draw = move |_| {
-        host.errors.draw.set(None);
+        host.clear_error(|e| &mut e.draw);
         let draw = host.board.with_untracked(|b| b.next_draw);
         host.send(ClientMsg::Draw { draw, prize: next_prize().map(|(id, _)| id) });
     };

@@ -1,180 +1,162 @@
-//! The host's big screen: how to join, the players as they arrive, the draw, the prizes, the
-//! history of the evening and the host's controls. It survives a reload, a second tab and a
-//! dropped Wi-Fi: the host token in localStorage brings back the same raffle.
+//! The host's controls: how to join, the players as they arrive, the draw, the prizes, the
+//! history of the evening and the settings. It survives a reload, a second tab and a dropped
+//! Wi-Fi: the host token in localStorage brings back the same raffle.
+//!
+//! The same screen is the remote on the host's phone (`/remote/<CODE>`, see `remotes.rs`): a
+//! phone paired through a one-time link, with a credential of its own instead of the host token.
 
 mod claims;
 mod controls;
 mod draw;
 mod history;
 mod prizes;
+mod remotes;
+mod state;
 mod walk_in;
 
 pub(crate) use draw::{reel_names, Reel};
+pub(crate) use state::CANNOT_HOST;
+use state::{ControlsState, FieldErrors, Seat};
 
-use super::{countdown, hydrated, LinkNotice};
+use super::{hydrated, LinkNotice};
 use crate::browser;
-use crate::protocol::{Board, ClientMsg, ErrorCode, Field, PlayerView, ServerMsg};
+use crate::protocol::{Board, ClientMsg, PlayerView, ServerMsg};
 use crate::ws_client::{self, LinkState, Socket};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// How many of the newest names the host's list shows.
 const SHOWN_NAMES: usize = 300;
 
-/// Everything the host screen shows, as signals; `Copy`, so every part can hold it.
+/// Everything the host screen shows: the plain `ControlsState` (which applies the server's
+/// messages, tested natively) in one signal, and the parts the view reads as memos, so that a
+/// part re-renders only when its own data changed. `Copy`, so every part can hold it.
 #[derive(Clone, Copy)]
 pub(super) struct Host {
-    code: RwSignal<Option<String>>,
-    join_url: RwSignal<String>,
-    qr_svg_url: RwSignal<String>,
-    players: RwSignal<Vec<PlayerView>>,
-    total: RwSignal<u32>,
-    connected: RwSignal<u32>,
-    board: RwSignal<Board>,
-    /// When each open claim runs out, by this device's clock: (draw, deadline in ms).
-    claim_deadlines: RwSignal<Vec<(u32, f64)>>,
+    seat: Seat,
+    state: RwSignal<ControlsState>,
+    join_url: Memo<String>,
+    qr_svg_url: Memo<String>,
+    players: Memo<Vec<PlayerView>>,
+    total: Memo<u32>,
+    connected: Memo<u32>,
+    board: Memo<Board>,
     errors: Errors,
-    /// This browser cannot run this raffle (not its host, or the raffle has closed): the page
-    /// shows why and a way home, not a raffle that looks live.
-    gone: RwSignal<bool>,
+    gone: Memo<bool>,
     link: ReadSignal<LinkState>,
     ready: Signal<bool>,
     socket: StoredValue<Option<Socket>>,
 }
 
-#[derive(Clone, Copy, Default)]
+/// The errors beside each part, read from the state.
+#[derive(Clone, Copy)]
 pub(super) struct Errors {
-    draw: RwSignal<Option<String>>,
-    prize: RwSignal<Option<String>>,
-    player: RwSignal<Option<String>>,
-    page: RwSignal<Option<String>>,
+    draw: Memo<Option<String>>,
+    prize: Memo<Option<String>>,
+    player: Memo<Option<String>>,
+    page: Memo<Option<String>>,
 }
 
-/// The server answers a closed raffle and a foreign browser alike (so that codes cannot be
-/// probed), and so does this page.
-pub(crate) const CANNOT_HOST: &str =
-    "This raffle has closed, or this browser is not its host. Start a new one from the home page.";
-
 impl Host {
+    fn new(seat: Seat, state: ControlsState, link: ReadSignal<LinkState>, ready: Signal<bool>) -> Self {
+        let state = RwSignal::new(state);
+        let error = move |pick: fn(&FieldErrors) -> &Option<String>| {
+            Memo::new(move |_| state.with(|s| pick(&s.errors).clone()))
+        };
+        Host {
+            seat,
+            state,
+            join_url: Memo::new(move |_| state.with(|s| s.join_url.clone())),
+            qr_svg_url: Memo::new(move |_| state.with(|s| s.qr_svg_url.clone())),
+            players: Memo::new(move |_| state.with(|s| s.players.clone())),
+            total: Memo::new(move |_| state.with(|s| s.total)),
+            connected: Memo::new(move |_| state.with(|s| s.connected)),
+            board: Memo::new(move |_| state.with(|s| s.board.clone())),
+            errors: Errors {
+                draw: error(|e| &e.draw),
+                prize: error(|e| &e.prize),
+                player: error(|e| &e.player),
+                page: error(|e| &e.page),
+            },
+            gone: Memo::new(move |_| state.with(|s| s.gone)),
+            link,
+            ready,
+            socket: StoredValue::new(None),
+        }
+    }
+
     fn send(&self, msg: ClientMsg) {
         self.socket.with_value(|s| s.as_ref().map(|s| s.send(msg)));
     }
 
+    /// A message from the server: the state applies it; its effects are performed here, the one
+    /// place this screen touches storage and the address bar.
     fn on_message(&self, msg: ServerMsg) {
-        match msg {
-            ServerMsg::RaffleStarted { code, host_token } => {
-                browser::save(&browser::token_key("host", &code), &host_token);
-                browser::replace_path(&format!("/host/{code}"));
-                self.code.set(Some(code));
+        let now = browser::now_ms();
+        let effects = self.state.try_update(|s| s.apply(msg, now)).unwrap_or_default();
+        for effect in effects {
+            match effect {
+                state::Effect::SaveToken { key, token } => browser::save(&key, &token),
+                state::Effect::ForgetToken { key } => browser::forget(&key),
+                state::Effect::ReplacePath(path) => browser::replace_path(&path),
             }
-            ServerMsg::HostSnapshot { join_url, qr_svg_url, players, connected, board, .. } => {
-                self.join_url.set(join_url);
-                self.qr_svg_url.set(qr_svg_url);
-                self.total.set(players.len() as u32);
-                self.players.set(players);
-                self.connected.set(connected);
-                self.set_board(board);
-                self.errors.page.set(None);
-            }
-            ServerMsg::PlayersJoined { players, total } => {
-                self.players.update(|all| all.extend(players));
-                self.total.set(total);
-            }
-            ServerMsg::PlayersGone { players: gone, total } => {
-                self.players.update(|all| all.retain(|p| !gone.contains(&p.id)));
-                self.total.set(total);
-            }
-            ServerMsg::Presence { connected, total } => {
-                self.connected.set(connected);
-                self.total.set(total);
-            }
-            ServerMsg::Board { board, .. } => self.set_board(board),
-            // Raffles close after a day without activity (or an hour after they end).
-            ServerMsg::Error { code: ErrorCode::BadToken | ErrorCode::UnknownCode, .. } => {
-                self.give_up(CANNOT_HOST)
-            }
-            ServerMsg::Error { field, message, .. } => match field {
-                Some(Field::Draw | Field::Claim) => self.errors.draw.set(Some(message)),
-                Some(Field::Prize) => self.errors.prize.set(Some(message)),
-                // A host's name errors are a walk-in's (hosts never join).
-                Some(Field::Player | Field::Name) => self.errors.player.set(Some(message)),
-                _ => self.errors.page.set(Some(message)),
-            },
-            _ => {}
         }
+    }
+
+    /// Clears an error before the action it belongs to is tried again.
+    fn clear_error(&self, pick: fn(&mut FieldErrors) -> &mut Option<String>) {
+        self.state.update(|s| *pick(&mut s.errors) = None);
     }
 
     /// Whole seconds the winner of `draw` has left to claim, at `now`, if a deadline applies.
     fn seconds_left(&self, draw: u32, now: f64) -> Option<u64> {
-        let deadline =
-            self.claim_deadlines.with(|all| all.iter().find(|(d, _)| *d == draw).map(|(_, at)| *at))?;
-        Some(countdown::seconds_left(deadline, now))
+        self.state.with(|s| s.seconds_left(draw, now))
     }
 
     /// Whether player `id` was entered by the host (a walk-in).
     fn is_walk_in(&self, id: Option<u32>) -> bool {
-        id.is_some_and(|id| self.board.with(|b| b.walk_ins.contains(&id)))
+        id.is_some_and(|id| self.state.with(|s| s.is_walk_in(id)))
     }
 
-    fn give_up(&self, why: &str) {
-        self.errors.page.set(Some(why.into()));
-        self.gone.set(true);
-    }
-
-    fn set_board(&self, board: Board) {
-        let now = browser::now_ms();
-        let deadlines =
-            board.draws.iter().filter_map(|d| Some((d.draw, countdown::deadline(now, d.claim_ms_left?))));
-        self.claim_deadlines.set(deadlines.collect());
-        if board.draws.last().is_some_and(|d| d.winner.is_some()) {
-            self.errors.draw.set(None);
-        }
-        self.board.set(board);
+    /// Whether the host hid player `id`'s name from the stage.
+    fn is_hidden(&self, id: u32) -> bool {
+        self.state.with(|s| s.is_hidden(id))
     }
 }
 
+/// The controls, in the host's own browser.
 #[component]
 pub fn HostPage() -> impl IntoView {
-    let params = use_params_map();
+    host_screen(Seat::Controls, None)
+}
+
+/// The remote on the host's phone: `/remote/<CODE>?pair=<link>` the first time (the QR code
+/// on the controls), `/remote/<CODE>` after.
+#[component]
+pub fn RemotePage() -> impl IntoView {
+    let pairing = use_query_map().read_untracked().get("pair");
+    host_screen(Seat::Remote, pairing)
+}
+
+fn host_screen(seat: Seat, pairing: Option<String>) -> impl IntoView {
+    let code = use_params_map().read_untracked().get("code");
     let ready = hydrated();
     let (link, set_link) = signal(LinkState::Connecting);
-    let host = Host {
-        code: RwSignal::new(params.read_untracked().get("code")),
-        join_url: RwSignal::new(String::new()),
-        qr_svg_url: RwSignal::new(String::new()),
-        players: RwSignal::new(Vec::new()),
-        total: RwSignal::new(0),
-        connected: RwSignal::new(0),
-        board: RwSignal::new(Board::default()),
-        claim_deadlines: RwSignal::new(Vec::new()),
-        errors: Errors::default(),
-        gone: RwSignal::new(false),
-        link,
-        ready: ready.into(),
-        socket: StoredValue::new(None),
-    };
+    let host = Host::new(seat, ControlsState::new(seat, code, pairing), link, ready.into());
 
     Effect::new(move |_| {
-        // On every (re)connection: resume with the token this browser holds, or start a raffle.
-        let hello = move || match host.code.get_untracked() {
-            None => Some(ClientMsg::StartRaffle {}),
-            Some(code) => {
-                let resume = host_resume(&code);
-                if resume.is_none() {
-                    host.give_up(CANNOT_HOST);
-                }
-                resume
-            }
-        };
+        // On every (re)connection: resume with the token this browser holds, start a raffle,
+        // or (a remote's first time) present the pairing link.
+        let hello = move || host.state.try_update(|s| s.hello(browser::load)).flatten();
         let socket =
             ws_client::open(hello, move |msg| host.on_message(msg), move |state| set_link.set(state));
         host.socket.set_value(Some(socket));
     });
 
     view! {
-        <Title text="Raffler · Controls"/>
-        <section class="host">
+        <Title text=if seat == Seat::Remote { "Raffler · Remote" } else { "Raffler · Controls" }/>
+        <section class="host" class:remote=seat == Seat::Remote>
             <LinkNotice link/>
             {move || host.errors.page.get().map(|e| view! {
                 <p class="banner-error" role="alert">{e}" "<a href="/">"Home"</a></p>
@@ -206,6 +188,11 @@ pub(crate) fn typed_join_url(join_url: &str) -> String {
 #[component]
 fn RaffleView(host: Host) -> impl IntoView {
     let live = move || !host.board.with(|b| b.code.is_empty());
+    // A remote is a phone in the host's hand: the draw first, no join panel (that is the
+    // stage's), no stage to open (the stage needs the host's own browser).
+    if host.seat == Seat::Remote {
+        return view! { <RemoteView host/> }.into_any();
+    }
     view! {
         <aside class="join-panel" aria-label="How to join">
             {move || if live() {
@@ -241,6 +228,62 @@ fn RaffleView(host: Host) -> impl IntoView {
         </aside>
         <draw::DrawPanel host/>
         <claims::OpenClaims host/>
+        <PlayersPanel host/>
+        <Lower host/>
+    }
+    .into_any()
+}
+
+/// The remote's page: its raffle's code, then what the host does most, in one column.
+#[component]
+fn RemoteView(host: Host) -> impl IntoView {
+    view! {
+        <h1 class="remote-title">{move || format!("Remote · {}", host.board.with(|b| b.code.clone()))}</h1>
+        <draw::DrawPanel host/>
+        <claims::OpenClaims host/>
+        <PlayersPanel host/>
+        <Lower host/>
+    }
+    .into_any()
+}
+
+/// Hides a name from the stage (one not fit for the projector), or shows it again. The player
+/// stays in and can win.
+#[component]
+fn HideButton(host: Host, player: PlayerView) -> impl IntoView {
+    let id = player.id;
+    let label = move || {
+        let verb = if host.is_hidden(id) { "Show" } else { "Hide" };
+        format!("{verb} {} on the stage", player.name)
+    };
+    view! {
+        <button class="link-button" aria-label=label
+            disabled=move || !host.ready.get() || host.board.with(|b| b.ended)
+            on:click=move |_| host.send(ClientMsg::SetNameHidden { player: id, hidden: !host.is_hidden(id) })>
+            {move || if host.is_hidden(id) { "Show" } else { "Hide" }}
+        </button>
+    }
+}
+
+/// Prizes, history, settings and (on the controls) the remotes. Erased, like the views above,
+/// to keep the page's view type within the compiler's limits.
+#[component]
+fn Lower(host: Host) -> impl IntoView {
+    view! {
+        <div class="host-lower">
+            <prizes::Prizes host/>
+            <history::History host/>
+            <controls::Controls host/>
+            <remotes::Remotes host/>
+        </div>
+    }
+    .into_any()
+}
+
+/// Who is in: the count, walk-ins, the newest names with "Remove", and the removed.
+#[component]
+fn PlayersPanel(host: Host) -> impl IntoView {
+    view! {
         <section class="players" aria-labelledby="players-heading">
             <h2 id="players-heading">
                 {move || match host.total.get() { 1 => "1 player".to_owned(), n => format!("{n} players") }}
@@ -257,7 +300,9 @@ fn RaffleView(host: Host) -> impl IntoView {
                             {player.name.clone()}
                             // The board that lists walk-ins may come just after the join.
                             {move || host.is_walk_in(Some(player.id)).then(|| view! { <span class="hint">" · entered by the host"</span> })}
+                            {move || host.is_hidden(player.id).then(|| view! { <span class="hint">" · hidden on the stage"</span> })}
                         </span>
+                        <HideButton host player=player.clone()/>
                         <button class="link-button" aria-label=format!("Remove {}", player.name)
                             disabled=move || !host.ready.get() || host.board.with(|b| b.ended)
                             on:click=move |_| host.send(ClientMsg::RemovePlayer { player: player.id })>
@@ -272,11 +317,5 @@ fn RaffleView(host: Host) -> impl IntoView {
             }}
             <claims::Removed host/>
         </section>
-        <div class="host-lower">
-            <prizes::Prizes host/>
-            <history::History host/>
-            <controls::Controls host/>
-        </div>
     }
-    .into_any()
 }

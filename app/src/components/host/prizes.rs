@@ -10,7 +10,7 @@ pub(super) fn Prizes(host: Host) -> impl IntoView {
     let new_prize = RwSignal::new(String::new());
     let add = move |ev: SubmitEvent| {
         ev.prevent_default();
-        host.errors.prize.set(None);
+        host.clear_error(|e| &mut e.prize);
         host.send(ClientMsg::AddPrize { name: new_prize.get_untracked() });
         new_prize.set(String::new());
     };

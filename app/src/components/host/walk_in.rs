@@ -12,7 +12,7 @@ pub(super) fn WalkInForm(host: Host) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let add = move |ev: SubmitEvent| {
         ev.prevent_default();
-        host.errors.player.set(None);
+        host.clear_error(|e| &mut e.player);
         host.send(ClientMsg::AddWalkIn { name: name.get_untracked() });
         name.set(String::new());
     };

@@ -11,6 +11,9 @@ use std::collections::VecDeque;
 /// the projector's laptop; the count says how many there are.
 pub const WALL_NAMES: usize = 300;
 
+/// What the stage shows for a winner whose name the host hid (the phone still tells them).
+pub const HIDDEN_NAME: &str = "Name hidden";
+
 /// What a key asks the page to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -175,7 +178,7 @@ impl StageState {
                 Some(w) => Scene::Revealed {
                     draw: d.draw,
                     prize: d.prize.clone(),
-                    winner: w.name.clone(),
+                    winner: self.shown_name(w),
                     claim: d.claim,
                     walk_in: b.walk_ins.contains(&w.id),
                 },
@@ -211,14 +214,23 @@ impl StageState {
         self.board.draws.is_empty()
     }
 
-    /// The wall, newest first.
+    /// The wall, newest first, without the names the host hid.
     pub fn wall(&self) -> impl Iterator<Item = &PlayerView> {
-        self.wall.iter().rev()
+        self.wall.iter().rev().filter(|p| !self.board.hidden.contains(&p.id))
     }
 
-    /// Names for the spinning reel.
+    /// Names for the spinning reel (never a hidden one).
     pub fn reel_players(&self) -> Vec<PlayerView> {
-        self.wall.iter().cloned().collect()
+        self.wall.iter().filter(|p| !self.board.hidden.contains(&p.id)).cloned().collect()
+    }
+
+    /// A player's name as the stage may show it.
+    fn shown_name(&self, player: &PlayerView) -> String {
+        if self.board.hidden.contains(&player.id) {
+            HIDDEN_NAME.to_owned()
+        } else {
+            player.name.clone()
+        }
     }
 
     /// Everyone who won tonight, first to last; a winner drawn again (skipped) is left out.
@@ -228,7 +240,7 @@ impl StageState {
             .iter()
             .filter(|d| d.claim != ClaimView::Skipped)
             .filter_map(|d| {
-                let name = d.winner.as_ref()?.name.clone();
+                let name = self.shown_name(d.winner.as_ref()?);
                 Some(Winner { draw: d.draw, prize: d.prize.clone(), name, claim: d.claim })
             })
             .collect()

@@ -222,3 +222,21 @@ fn the_stage_says_what_each_draw_is_random_from_and_where_to_check_it() {
     assert_eq!(s.fairness_line().as_deref(), Some("Seed only: trusts the server's operator"));
     assert_eq!(s.verify_url().as_deref(), Some("http://10.0.0.2:3000/verify/K7QX2M"));
 }
+
+#[test]
+fn a_name_the_host_hid_is_off_the_wall_and_the_reel_and_wins_as_name_hidden() {
+    let mut s = StageState::default();
+    let players = vec![player(1, "Ada"), player(2, "Rude Name"), player(3, "Grace")];
+    s.apply(&snapshot(players, board(&[("Mug", false)], vec![])), 0.0);
+    let hidden = Board { hidden: vec![2], ..board(&[("Mug", false)], vec![]) };
+    s.apply(&board_msg(hidden.clone()), 0.0);
+    let wall: Vec<&str> = s.wall().map(|p| p.name.as_str()).collect();
+    assert_eq!(wall, ["Grace", "Ada"]);
+    assert!(s.reel_players().iter().all(|p| p.name != "Rude Name"));
+    // The hidden player still counts and can win; the stage does not say who.
+    assert_eq!(s.total, 3);
+    let won = draw(1, "Mug", Some(player(2, "Rude Name")), ClaimView::Open, None);
+    s.apply(&board_msg(Board { draws: vec![won], ..hidden }), 0.0);
+    assert!(matches!(s.scene(), Scene::Revealed { winner, .. } if winner == HIDDEN_NAME));
+    assert_eq!(s.winners()[0].name, HIDDEN_NAME);
+}

@@ -97,11 +97,12 @@ fi
 # Its raffles go to a database of their own, not to the data/ of a raffler run by hand.
 e2e_data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-e2e.XXXXXX")"
 trap 'rm -rf "$e2e_data"' EXIT
-# --precompress: the brotli and gzip files the server sends, as scripts/build.sh builds them;
-# tests/deploy_artifact.spec.ts packs this build with scripts/dist.sh and runs it alone.
+# --precompress --split: the brotli and gzip files the server sends and the wasm cut at the lazy
+# routes, as scripts/build.sh builds them; tests/deploy_artifact.spec.ts packs this build with
+# scripts/dist.sh and runs it alone.
 # The verify page's wasm goes into public/, which cargo-leptos copies; the local drand relay serves the
 # verify spec's beacon. Every other spec runs with the beacon off (the draws are "seed only").
 scripts/build_verifier.sh
 cargo build --release -p relay-stub
 RAFFLER_BEACON_RELAYS=off RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 \
-  RAFFLER_DATABASE="$e2e_data/raffler.db" cargo leptos end-to-end --release --precompress
+  RAFFLER_DATABASE="$e2e_data/raffler.db" cargo leptos end-to-end --release --precompress --split

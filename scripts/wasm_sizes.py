@@ -7,6 +7,12 @@ needs nothing installed.
 
 Read it before wasm-bindgen and wasm-opt (they drop the names); sizes shrink about a third
 after wasm-opt -Oz, the proportions stay.
+
+The build is split at the lazy routes (`cargo leptos build --split`): `frontend.wasm` is the
+whole program, `frontend_split.wasm` beside it the main module the splitter leaves, i.e. what
+the phone's page downloads:
+
+    scripts/wasm_sizes.py target/front/wasm32-unknown-unknown/wasm-release/frontend_split.wasm
 """
 import re
 import sys

@@ -3,14 +3,16 @@
 // cargo-leptos' LEPTOS_* variables, as a systemd unit or a container would start it. Its pages
 // must hydrate: a host starts a raffle, a phone joins, the host draws, the phone learns it won.
 //
-// It packs what `cargo leptos end-to-end --release --precompress` (scripts/test.sh) has just
-// built, so it needs that release build in target/.
-import { expect, test } from "@playwright/test";
+// It packs what `cargo leptos end-to-end --release --precompress --split` (scripts/test.sh) has
+// just built, so it needs that release build in target/. The wasm is split at the lazy routes:
+// the artifact must carry the chunks of the home, host and stage screens, and the phone's page
+// must load none of them.
+import { expect, test, type Page } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { joinRaffle, startRaffle } from "./fixtures/raffle";
+import { joinRaffle, phone, startRaffle } from "./fixtures/raffle";
 
 const root = path.resolve(__dirname, "..", "..");
 const port = Number(process.env.RAFFLER_ARTIFACT_PORT ?? 3019);
@@ -110,4 +112,56 @@ test("the artifact's page loads hashed assets, compressed and cached for a year,
     expect(["br", "gzip"]).toContain(asset!.encoding);
     expect(asset!.cache).toBe("public, max-age=31536000, immutable");
   }
+});
+
+/** Every file a page loads from /pkg, with how it came. */
+function pkgResponses(page: Page): { path: string; encoding?: string; cache?: string }[] {
+  const seen: { path: string; encoding?: string; cache?: string }[] = [];
+  page.on("response", (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith("/pkg/")) {
+      const headers = response.headers();
+      seen.push({ path, encoding: headers["content-encoding"], cache: headers["cache-control"] });
+    }
+  });
+  return seen;
+}
+
+test("the phone's page loads only its own wasm; the host's and the stage's screens come as chunks, compressed and cached for a year", async ({
+  browser,
+}) => {
+  const hostContext = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  const host = await hostContext.newPage();
+  const hostFiles = pkgResponses(host);
+  await host.goto("/host");
+  // Enabled once the page is live: the host's chunk has loaded and hydrated.
+  await expect(host.getByRole("button", { name: "Draw a winner" })).toBeVisible();
+  const code = (await host.getByText(/^[A-Z2-9]{6}$/).textContent())!.trim();
+  await host.waitForLoadState("networkidle");
+
+  const stage = await hostContext.newPage();
+  const stageFiles = pkgResponses(stage);
+  await stage.goto(`/host/${code}/stage`);
+  await expect(stage.getByText(code)).toBeVisible();
+  await stage.waitForLoadState("networkidle");
+
+  const phoneContext = await browser.newContext(phone);
+  const joinPage = await phoneContext.newPage();
+  const phoneFiles = pkgResponses(joinPage);
+  await joinPage.goto(`/join/${code}`);
+  await expect(joinPage.getByRole("button", { name: "Join" })).toBeEnabled();
+  await joinPage.waitForLoadState("networkidle");
+
+  const wasm = (files: { path: string }[]) => files.filter((f) => f.path.endsWith(".wasm")).map((f) => f.path);
+  expect(wasm(phoneFiles), "the phone loads the main wasm and no chunk").toEqual([
+    expect.stringMatching(/^\/pkg\/raffler\.[A-Za-z0-9_-]{22}\.wasm$/),
+  ]);
+  expect(wasm(hostFiles).some((path) => /^\/pkg\/split___host_route_view_\d+\.[A-Za-z0-9_-]{22}\.wasm$/.test(path))).toBe(true);
+  expect(wasm(stageFiles).some((path) => /^\/pkg\/split___stage_route_view_\d+\.[A-Za-z0-9_-]{22}\.wasm$/.test(path))).toBe(true);
+  for (const file of [...hostFiles, ...stageFiles, ...phoneFiles]) {
+    expect(["br", "gzip"], file.path).toContain(file.encoding);
+    expect(file.cache, file.path).toBe("public, max-age=31536000, immutable");
+  }
+  await hostContext.close();
+  await phoneContext.close();
 });

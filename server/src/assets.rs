@@ -5,7 +5,9 @@
 //!   (`raffler.<hash>.wasm.br`, `.gz`): a browser that accepts `br` or `gzip` gets those bytes,
 //!   compressed once at build time at the highest level; any other gets the plain file.
 //! - A file whose name carries cargo-leptos' content hash (`hash-files = true`) never changes
-//!   under that name: it is cached for a year, `immutable`. Any other asset is revalidated
+//!   under that name: it is cached for a year, `immutable`. So are the lazy routes' wasm chunks
+//!   and their loader (`--split`: `split_*.<hash>.wasm`, `chunk_*.<hash>.wasm`,
+//!   `__wasm_split.<hash>.js`). Any other asset is revalidated
 //!   (`no-cache`), so `cargo leptos watch` keeps reloading fresh files.
 //! - Everything else the server answers (pages, the QR code, errors) is compressed as it is
 //!   sent (`CompressionLayer`, br or gzip), and pages are never cached: each carries its own
@@ -58,8 +60,12 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
 /// hash being an MD5 in unpadded base64url (22 characters).
 pub fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
+    // 22 underscores is not a hash but the split loader's placeholder (`--split` without
+    // hash-files), whose content changes from build to build.
     let is_hash = |part: &str| {
-        part.len() == 22 && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        part.len() == 22
+            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && part.bytes().any(|b| b != b'_')
     };
     // The stem comes first and the extension last: the hash is in between.
     let parts: Vec<&str> = file.split('.').collect();
@@ -79,5 +85,20 @@ mod tests {
         assert!(!is_hashed("/pkg/raffler_bg.wasm"));
         assert!(!is_hashed("/pkg/raffler.css.gz"));
         assert!(!is_hashed("/pkg/Qm9vYmFyYmF6cXV4cXV1eA"));
+    }
+
+    /// `cargo leptos build --split` adds the lazy routes' chunks, the split loader and its
+    /// manifest to `/pkg`, under hashed names too: cached a year like the main wasm.
+    #[test]
+    fn split_chunks_are_hashed() {
+        assert!(is_hashed("/pkg/split___host_route_view_6209651931147527283.Z4LfxDnvVmgmwnSUnt6Stg.wasm"));
+        assert!(is_hashed(
+            "/pkg/split___stage_route_view_14493908318734454118.qzOC4MnSXTDCJF-lkngbEA.wasm.br"
+        ));
+        assert!(is_hashed("/pkg/chunk_5.HpDq4OVObwge-9pu69eWGg.wasm"));
+        assert!(is_hashed("/pkg/__wasm_split.y5H3-Hh4WntaNkJQLArc4w.js"));
+        assert!(is_hashed("/pkg/__wasm_split_manifest.PiioKpamwypYsu2CECkvYw.json"));
+        // The loader's placeholder name (no hash-files): revalidated, not immutable.
+        assert!(!is_hashed("/pkg/__wasm_split.______________________.js"));
     }
 }

@@ -102,6 +102,11 @@ pub enum ClientMsg {
     PairRemote {
         code: String,
         link: String,
+        /// Made up by the phone (like a join id: up to 64 letters, digits, `-` or `_`, secret)
+        /// and kept before it first asks: asked again with the same id (the answer was lost),
+        /// the phone gets the same remote and token back, even though the link is spent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pair_id: Option<String>,
     },
     /// The host turns remote number `remote` off; its phone is told `remote_revoked`.
     RevokeRemote {

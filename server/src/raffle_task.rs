@@ -45,7 +45,7 @@ pub enum RequestKind {
     /// `done` learns whether it worked.
     Join { name: String, join_id: Option<String>, done: oneshot::Sender<bool> },
     /// Become a remote with the host's pairing `link`; `done` learns whether it did.
-    PairRemote { link: String, done: oneshot::Sender<bool> },
+    PairRemote { link: String, pair_id: Option<String>, done: oneshot::Sender<bool> },
     /// Come back as whoever `token` names; `done` learns whether it did.
     Resume { token: String, last_seq: Option<u64>, done: oneshot::Sender<bool> },
     /// Any other command; the room knows who the connection is.
@@ -257,9 +257,9 @@ impl RaffleTask {
                     self.answers.insert(conn, done);
                     room::Request::Join { name, join_id, token: new_token() }
                 }
-                RequestKind::PairRemote { link, done } => {
+                RequestKind::PairRemote { link, pair_id, done } => {
                     self.answers.insert(conn, done);
-                    room::Request::PairRemote { link: Token::new(link), token: new_token() }
+                    room::Request::PairRemote { link: Token::new(link), token: new_token(), pair_id }
                 }
                 RequestKind::Resume { token, last_seq, done } => {
                     self.answers.insert(conn, done);

@@ -400,6 +400,11 @@ pub fn frame_too_large(max: usize) -> ServerMsg {
     )
 }
 
+pub fn bad_pair_id() -> ServerMsg {
+    let msg = format!("pair_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
+    ServerMsg::error(ErrorCode::MalformedFrame, None, msg)
+}
+
 pub fn bad_join_id() -> ServerMsg {
     let msg = format!("join_id must be 1 to {MAX_JOIN_ID_CHARS} letters, digits, '-' or '_'.");
     ServerMsg::error(ErrorCode::MalformedFrame, None, msg)

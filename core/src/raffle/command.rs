@@ -97,6 +97,8 @@ pub enum Command {
     PairRemote {
         link: Token,
         token: Token,
+        /// The phone's own id for this pairing (see `ClientMsg::PairRemote`).
+        pair_id: Option<String>,
     },
     /// The host turns a remote off: its credential no longer works.
     RevokeRemote {

@@ -141,6 +141,8 @@ pub enum EventKind {
     RemotePaired {
         remote: RemoteId,
         token: Token,
+        /// The phone's id for this pairing, if it sent one.
+        pair_id: Option<String>,
     },
     /// The host turned a remote off.
     RemoteRevoked {

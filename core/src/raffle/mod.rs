@@ -357,6 +357,12 @@ impl Raffle {
         Some((&open.link, open.expires_at))
     }
 
+    /// The remote (still on) that a phone's pairing id made, with its token: the answer to a
+    /// pairing asked again.
+    pub fn paired_with(&self, pair_id: &str) -> Option<(RemoteId, &Token)> {
+        remote::paired_with(&self.state, pair_id).map(|r| (r.id, &r.token))
+    }
+
     /// Every remote ever paired, revoked ones included, in pairing order.
     pub fn remotes(&self) -> &[Remote] {
         &self.state.remotes

@@ -22,6 +22,8 @@ pub struct Remote {
     pub(super) token: Token,
     pub paired_at: Millis,
     pub revoked: bool,
+    /// The phone's id for the pairing: the same id asked again gets this remote back.
+    pub(super) pair_id: Option<String>,
 }
 
 /// The link a remote can be paired with, while one is open.
@@ -39,24 +41,35 @@ pub(super) fn open_link(actor: Actor, now: Millis, link: Token) -> Result<Vec<Ev
     Ok(vec![EventKind::RemoteLinkOpened { link, expires_at: now.plus(REMOTE_LINK_TTL) }])
 }
 
-/// A phone that scanned the link becomes remote number n. Only once, and only in time.
+/// A phone that scanned the link becomes remote number n. Only once, and only in time; but the
+/// same phone asking again (its answer was lost on the hall's Wi-Fi) gets its remote back: no
+/// event, and the caller looks the remote up (`Raffle::paired_with`).
 pub(super) fn pair(
     state: &State,
     actor: Actor,
     now: Millis,
     link: &Token,
     token: Token,
+    pair_id: Option<String>,
 ) -> Result<Vec<EventKind>, Rejected> {
     if actor != Actor::Guest {
         return Err(Rejected::AlreadyJoined);
     }
+    if pair_id.as_deref().is_some_and(|id| paired_with(state, id).is_some()) {
+        return Ok(Vec::new());
+    }
     match &state.remote_link {
         Some(open) if open.link == *link && now < open.expires_at => {
             let remote = RemoteId(state.remotes.len() as u32 + 1);
-            Ok(vec![EventKind::RemotePaired { remote, token }])
+            Ok(vec![EventKind::RemotePaired { remote, token, pair_id }])
         }
         _ => Err(Rejected::RemoteLinkUsed),
     }
+}
+
+/// The remote (still on) that this pairing id made.
+pub(super) fn paired_with<'a>(state: &'a State, pair_id: &str) -> Option<&'a Remote> {
+    state.remotes.iter().find(|r| !r.revoked && r.pair_id.as_deref() == Some(pair_id))
 }
 
 pub(super) fn revoke(state: &State, actor: Actor, remote: RemoteId) -> Result<Vec<EventKind>, Rejected> {

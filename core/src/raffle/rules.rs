@@ -137,7 +137,9 @@ pub(super) fn decide(
             None => Err(Rejected::UnknownPlayer),
         },
         Command::OpenRemoteLink { link } => remote::open_link(actor, now, link),
-        Command::PairRemote { link, token } => remote::pair(state, actor, now, &link, token),
+        Command::PairRemote { link, token, pair_id } => {
+            remote::pair(state, actor, now, &link, token, pair_id)
+        }
         Command::RevokeRemote { remote } => remote::revoke(state, actor, remote),
     }
 }

@@ -331,13 +331,14 @@ impl State {
             EventKind::RemoteLinkOpened { link, expires_at } => {
                 self.remote_link = Some(OpenLink { link: link.clone(), expires_at: *expires_at });
             }
-            EventKind::RemotePaired { remote, token } => {
+            EventKind::RemotePaired { remote, token, pair_id } => {
                 self.remote_link = None;
                 self.remotes.push(Remote {
                     id: *remote,
                     token: token.clone(),
                     paired_at: at,
                     revoked: false,
+                    pair_id: pair_id.clone(),
                 });
             }
             EventKind::RemoteRevoked { remote } => {

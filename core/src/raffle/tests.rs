@@ -659,7 +659,8 @@ fn a_remote_pairs_once_with_the_hosts_link_draws_and_is_revoked() {
     host(&mut r, Command::OpenRemoteLink { link: link.clone() }).unwrap();
     assert_eq!(r.remote_link(T0).map(|(l, _)| l.clone()), Some(link.clone()));
 
-    let pair = |token: &str| Command::PairRemote { link: link.clone(), token: Token::new(token) };
+    let pair =
+        |token: &str| Command::PairRemote { link: link.clone(), token: Token::new(token), pair_id: None };
     let events = r.handle(T0, Actor::Guest, pair("remote-secret")).unwrap();
     assert!(matches!(events[0].kind, EventKind::RemotePaired { remote: RemoteId(1), .. }));
     let remote = Actor::Remote(RemoteId(1));
@@ -697,7 +698,8 @@ fn a_pairing_link_expires_and_a_new_one_replaces_the_old() {
     let mut r = raffle(0, 4);
     host(&mut r, Command::OpenRemoteLink { link: Token::new("old") }).unwrap();
     host(&mut r, Command::OpenRemoteLink { link: Token::new("new") }).unwrap();
-    let pair = |link: &str| Command::PairRemote { link: Token::new(link), token: Token::new("t") };
+    let pair =
+        |link: &str| Command::PairRemote { link: Token::new(link), token: Token::new("t"), pair_id: None };
     assert_eq!(r.handle(T0, Actor::Guest, pair("old")), Err(Rejected::RemoteLinkUsed));
     let late = T0.plus(REMOTE_LINK_TTL);
     assert_eq!(r.remote_link(late), None);
@@ -710,7 +712,7 @@ fn remotes_come_back_after_a_replay_and_die_with_the_raffle() {
     let mut r = raffle(0, 5);
     let mut log = Vec::new();
     log.extend(host(&mut r, Command::OpenRemoteLink { link: Token::new("l") }).unwrap());
-    let pair = Command::PairRemote { link: Token::new("l"), token: Token::new("rt") };
+    let pair = Command::PairRemote { link: Token::new("l"), token: Token::new("rt"), pair_id: None };
     log.extend(r.handle(T0, Actor::Guest, pair).unwrap());
     let events: Vec<Event> = std::iter::once(started_event(&r)).chain(log).collect();
     let again = Raffle::replay(r.settings(), &events, Box::new(StdRng::seed_from_u64(0)));
@@ -750,4 +752,27 @@ fn the_host_hides_a_name_from_the_stage_and_it_can_still_win() {
     assert_eq!(host(&mut r, unknown), Err(Rejected::UnknownPlayer));
     host(&mut r, Command::SetNameHidden { player: rude, hidden: false }).unwrap();
     assert!(!r.player(rude).unwrap().hidden);
+}
+
+#[test]
+fn a_pairing_asked_again_with_its_id_gets_the_same_remote_even_though_the_link_is_spent() {
+    let mut r = raffle(0, 8);
+    host(&mut r, Command::OpenRemoteLink { link: Token::new("l") }).unwrap();
+    let pair = |token: &str, id: &str| Command::PairRemote {
+        link: Token::new("l"),
+        token: Token::new(token),
+        pair_id: Some(id.into()),
+    };
+    assert_eq!(r.handle(T0, Actor::Guest, pair("first", "phone-a")).unwrap().len(), 1);
+    // The answer was lost: the same phone asks again and gets the same remote, no new one.
+    assert!(r.handle(T0, Actor::Guest, pair("second", "phone-a")).unwrap().is_empty());
+    assert_eq!(
+        r.paired_with("phone-a").map(|(id, t)| (id, t.expose().to_owned())),
+        Some((RemoteId(1), "first".into()))
+    );
+    // Another phone with the spent link is still refused; a revoked remote is not given back.
+    assert_eq!(r.handle(T0, Actor::Guest, pair("third", "phone-b")), Err(Rejected::RemoteLinkUsed));
+    host(&mut r, Command::RevokeRemote { remote: RemoteId(1) }).unwrap();
+    assert_eq!(r.paired_with("phone-a"), None);
+    assert_eq!(r.handle(T0, Actor::Guest, pair("fourth", "phone-a")), Err(Rejected::RemoteLinkUsed));
 }

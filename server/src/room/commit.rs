@@ -98,14 +98,28 @@ impl Room {
         }
     }
 
-    pub(super) fn stage_pair(&mut self, now: Millis, conn: ConnId, link: Token, token: Token) -> Staged {
-        let command = Command::PairRemote { link, token: token.clone() };
+    pub(super) fn stage_pair(
+        &mut self,
+        now: Millis,
+        conn: ConnId,
+        link: Token,
+        token: Token,
+        pair_id: Option<String>,
+    ) -> Staged {
+        let command = Command::PairRemote { link, token: token.clone(), pair_id: pair_id.clone() };
         match self.raffle.handle(now, self.roster.actor(conn), command) {
             Ok(events) => match events.first().map(|e| &e.kind) {
                 Some(EventKind::RemotePaired { remote, .. }) => {
                     Staged::Paired { conn, remote: *remote, token, events }
                 }
-                _ => unreachable!("a pairing either pairs or is refused"),
+                // The same pairing asked again (its answer was lost): the remote it made.
+                _ => {
+                    let (remote, token) = pair_id
+                        .as_deref()
+                        .and_then(|id| self.raffle.paired_with(id))
+                        .expect("a pairing that makes no event names a remote that is on");
+                    Staged::Paired { conn, remote, token: token.clone(), events }
+                }
             },
             Err(why) => Staged::Refused { conn, why, answer: true },
         }

@@ -12,7 +12,7 @@ pub enum Request {
     Join { name: String, join_id: Option<String>, token: Token },
     /// Become a remote with the pairing `link` the host opened, proving itself with `token`
     /// (made by the caller) from then on.
-    PairRemote { link: Token, token: Token },
+    PairRemote { link: Token, token: Token, pair_id: Option<String> },
     /// Come back as whoever `token` names, having seen everything up to `last_seq`.
     Resume { token: Token, last_seq: Option<u64> },
     /// Any other command; the room knows who the connection is.

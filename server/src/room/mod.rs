@@ -194,8 +194,8 @@ impl Room {
                 let staged = self.stage_join(now, conn, name, join_id, token);
                 self.staged.push(staged);
             }
-            Request::PairRemote { link, token } => {
-                let staged = self.stage_pair(now, conn, link, token);
+            Request::PairRemote { link, token, pair_id } => {
+                let staged = self.stage_pair(now, conn, link, token, pair_id);
                 self.staged.push(staged);
             }
             Request::Command(command) => {

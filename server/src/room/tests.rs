@@ -346,7 +346,7 @@ fn a_phone_paired_with_the_hosts_link_is_a_host_screen_until_revoked() {
     let link = open_remote_link(&mut room, T0);
 
     // Pairing: answered once on disk, then the remote gets the host's snapshot.
-    let pair = Request::PairRemote { link: link.clone(), token: Token::new("remote-1") };
+    let pair = Request::PairRemote { link: link.clone(), token: Token::new("remote-1"), pair_id: None };
     room.handle_request(T0, 20, pair);
     let out = settle(&mut room, T0);
     let sent = sends(&out);
@@ -357,7 +357,7 @@ fn a_phone_paired_with_the_hosts_link_is_a_host_screen_until_revoked() {
     assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 20, ok: true })));
 
     // A second phone with the same link is refused, and is nobody.
-    let again = Request::PairRemote { link, token: Token::new("remote-2") };
+    let again = Request::PairRemote { link, token: Token::new("remote-2"), pair_id: None };
     room.handle_request(T0, 21, again);
     let out = settle(&mut room, T0);
     assert!(matches!(
@@ -433,4 +433,30 @@ fn a_name_hidden_from_the_stage_is_hidden_from_the_phones_but_not_from_the_hosts
     let board = crate::views::board(room.raffle(), "ABCDEF", T0);
     assert_eq!(board.draws[0].winner.as_ref().map(|w| w.name.as_str()), Some("Rude Name"));
     assert_eq!(board.hidden, [1]);
+}
+
+#[test]
+fn a_pairing_whose_answer_was_lost_is_answered_again_with_the_same_remote() {
+    let mut room = new_room(0);
+    settle(&mut room, T0);
+    let link = open_remote_link(&mut room, T0);
+    let pair = |token: &str| Request::PairRemote {
+        link: link.clone(),
+        token: Token::new(token),
+        pair_id: Some("phone-a".into()),
+    };
+    room.handle_request(T0, 20, pair("remote-1"));
+    settle(&mut room, T0);
+    // Its socket dropped before the answer arrived: a new connection asks again.
+    room.handle_request(T0, 21, pair("remote-2"));
+    let out = settle(&mut room, T0);
+    let told = sends(&out).iter().find_map(|(to, m)| match m {
+        ServerMsg::RemotePaired { remote, token, .. } if **to == Audience::Conn(21) => {
+            Some((*remote, token.clone()))
+        }
+        _ => None,
+    });
+    assert_eq!(told, Some((1, "remote-1".to_owned())), "the same remote and token");
+    assert!(out.iter().any(|o| matches!(o, Output::Entered { conn: 21, ok: true })));
+    assert_eq!(room.raffle().remotes().len(), 1, "no second remote");
 }

@@ -246,8 +246,11 @@ impl Session {
             }
             // An unknown code counts against the address like a join's (a wrong link does not:
             // 128 bits cannot be guessed).
-            ClientMsg::PairRemote { code, link } => {
-                self.enter(&code, false, |done| RequestKind::PairRemote { link, done }).await;
+            ClientMsg::PairRemote { code, link, pair_id } => {
+                if pair_id.as_deref().is_some_and(|id| !valid_join_id(id)) {
+                    return self.reply(views::bad_pair_id());
+                }
+                self.enter(&code, false, |done| RequestKind::PairRemote { link, pair_id, done }).await;
             }
             // The link is a secret like a token, so the server makes it, not the browser.
             ClientMsg::OpenRemoteLink {} => self.command(Command::OpenRemoteLink { link: new_token() }).await,

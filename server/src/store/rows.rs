@@ -114,6 +114,8 @@ enum Row {
     RemotePaired {
         remote: u32,
         token: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pair_id: Option<String>,
     },
     RemoteRevoked {
         remote: u32,
@@ -200,8 +202,8 @@ pub fn encode(event: &Event) -> StoredEvent {
         EventKind::RemoteLinkOpened { link, expires_at } => {
             Row::RemoteLinkOpened { link: link.expose().to_owned(), expires_at: expires_at.0 }
         }
-        EventKind::RemotePaired { remote, token } => {
-            Row::RemotePaired { remote: remote.0, token: token.expose().to_owned() }
+        EventKind::RemotePaired { remote, token, pair_id } => {
+            Row::RemotePaired { remote: remote.0, token: token.expose().to_owned(), pair_id: pair_id.clone() }
         }
         EventKind::RemoteRevoked { remote } => Row::RemoteRevoked { remote: remote.0 },
     };
@@ -280,8 +282,8 @@ pub fn decode(stored: &StoredEvent) -> Result<Event, serde_json::Error> {
         Row::RemoteLinkOpened { link, expires_at } => {
             EventKind::RemoteLinkOpened { link: Token::new(link), expires_at: Millis(expires_at) }
         }
-        Row::RemotePaired { remote, token } => {
-            EventKind::RemotePaired { remote: RemoteId(remote), token: Token::new(token) }
+        Row::RemotePaired { remote, token, pair_id } => {
+            EventKind::RemotePaired { remote: RemoteId(remote), token: Token::new(token), pair_id }
         }
         Row::RemoteRevoked { remote } => EventKind::RemoteRevoked { remote: RemoteId(remote) },
     };
@@ -324,7 +326,12 @@ mod tests {
             EventKind::WalkInAdded { player: w, name: "Ada".into() },
             EventKind::NameHidden { player: w, hidden: true },
             EventKind::RemoteLinkOpened { link: Token::new("l"), expires_at: Millis(600_000) },
-            EventKind::RemotePaired { remote: RemoteId(1), token: Token::new("r") },
+            EventKind::RemotePaired { remote: RemoteId(1), token: Token::new("r"), pair_id: None },
+            EventKind::RemotePaired {
+                remote: RemoteId(2),
+                token: Token::new("s"),
+                pair_id: Some("p".into()),
+            },
             EventKind::RemoteRevoked { remote: RemoteId(1) },
             EventKind::ClaimExpired { draw: d, player: w },
             EventKind::PlayerLeft { player: w },

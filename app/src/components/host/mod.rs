@@ -146,7 +146,19 @@ fn host_screen(seat: Seat, pairing: Option<String>) -> impl IntoView {
     let ready = hydrated();
     let socket = ScreenSocket::new();
     let link = socket.link();
-    let host = Host::new(seat, ControlsState::new(seat, code, pairing), socket, ready.into());
+    // A remote's pairing id, kept before it is first sent (like a phone's join id), so that a
+    // pairing whose answer was lost (or a reload before it came) gets the same remote back.
+    let pair_id = match (&code, &pairing) {
+        (Some(code), Some(_)) => {
+            let key = browser::token_key("pair", code);
+            let id = browser::load(&key).unwrap_or_else(browser::random_id);
+            browser::save(&key, &id);
+            Some(id)
+        }
+        _ => None,
+    };
+    let state = ControlsState::new(seat, code, pairing).with_pair_id(pair_id);
+    let host = Host::new(seat, state, socket, ready.into());
 
     // On every (re)connection: resume with the token this browser holds, start a raffle, or (a
     // remote's first time) present the pairing link.

@@ -68,6 +68,9 @@ pub struct ControlsState {
     pub code: Option<String>,
     /// A remote's pairing link (from its address), until it has been presented and answered.
     pairing: Option<String>,
+    /// The remote's own id for its pairing, kept before it is first sent: asked again after a
+    /// lost answer, the server gives the same remote back (the link being spent by then).
+    pair_id: Option<String>,
     pub join_url: String,
     pub qr_svg_url: String,
     /// Players in, in joining order.
@@ -93,6 +96,7 @@ impl ControlsState {
             seat,
             code,
             pairing,
+            pair_id: None,
             join_url: String::new(),
             qr_svg_url: String::new(),
             players: Vec::new(),
@@ -106,6 +110,12 @@ impl ControlsState {
         }
     }
 
+    /// The id this remote pairs under (see `pair_id`); the page makes it and keeps it first.
+    pub fn with_pair_id(mut self, pair_id: Option<String>) -> Self {
+        self.pair_id = pair_id;
+        self
+    }
+
     /// What to say on every (re)connection, given the token this browser keeps under a key.
     /// The controls resume with the host token or start a raffle; a remote presents the
     /// pairing link it was opened with (a fresh scan wins over a credential kept from before,
@@ -117,7 +127,7 @@ impl ControlsState {
             (None, Seat::Remote) => None,
             (Some(code), Seat::Remote) if self.pairing.is_some() => {
                 let link = self.pairing.clone().unwrap_or_default();
-                Some(ClientMsg::PairRemote { code: code.clone(), link })
+                Some(ClientMsg::PairRemote { code: code.clone(), link, pair_id: self.pair_id.clone() })
             }
             (Some(code), seat) => {
                 let role = if seat == Seat::Remote { "remote" } else { "host" };

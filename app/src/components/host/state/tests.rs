@@ -137,16 +137,21 @@ fn a_remote_turned_off_while_asleep_forgets_its_token_and_a_new_scan_pairs_afres
     assert_eq!(s.errors.page.as_deref(), Some(CANNOT_REMOTE));
     // Scanned again: the new link is presented even while an old token is still kept.
     let mut again = ControlsState::new(Seat::Remote, code, Some("new".into()));
-    let pair = ClientMsg::PairRemote { code: "K7QX2M".into(), link: "new".into() };
+    let pair = ClientMsg::PairRemote { code: "K7QX2M".into(), link: "new".into(), pair_id: None };
     assert_eq!(again.hello(storage(&stored)), Some(pair));
 }
 
 #[test]
 fn a_remote_pairs_comes_back_with_its_own_token_and_is_turned_off() {
     let code = Some("K7QX2M".to_owned());
-    let mut s = ControlsState::new(Seat::Remote, code.clone(), Some("link".into()));
-    // First time: the link from the address; the host token is never asked for.
-    let pair = ClientMsg::PairRemote { code: "K7QX2M".into(), link: "link".into() };
+    let mut s =
+        ControlsState::new(Seat::Remote, code.clone(), Some("link".into())).with_pair_id(Some("p1".into()));
+    // First time: the link from the address, under the phone's pairing id; the host token is
+    // never asked for.
+    let pair =
+        ClientMsg::PairRemote { code: "K7QX2M".into(), link: "link".into(), pair_id: Some("p1".into()) };
+    assert_eq!(s.hello(storage(&[("raffler.host.K7QX2M", "h")])), Some(pair.clone()));
+    // The answer was lost: the same link and the same id again.
     assert_eq!(s.hello(storage(&[("raffler.host.K7QX2M", "h")])), Some(pair));
     let paired = ServerMsg::RemotePaired { code: "K7QX2M".into(), remote: 1, token: "r".into() };
     assert_eq!(

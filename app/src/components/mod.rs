@@ -1,6 +1,8 @@
 //! One module per screen, plus the bits they share.
 
 pub mod countdown;
+#[cfg(test)]
+mod fixtures;
 pub mod home;
 pub mod host;
 pub mod join;

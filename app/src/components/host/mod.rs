@@ -237,19 +237,26 @@ fn RaffleView(host: Host) -> impl IntoView {
                 view! { <p class="starting">"Starting a raffle…"</p> }.into_any()
             }}
         </aside>
-        <draw::DrawPanel host/>
-        <claims::OpenClaims host/>
-        <PlayersPanel host/>
-        <Lower host/>
+        <Panels host/>
     }
     .into_any()
 }
 
-/// The remote's page: its raffle's code, then what the host does most, in one column.
+/// The remote's page: its raffle's code, then the same panels as the controls, in one column.
 #[component]
 fn RemoteView(host: Host) -> impl IntoView {
     view! {
         <h1 class="remote-title">{move || format!("Remote · {}", host.board.with(|b| b.code.clone()))}</h1>
+        <Panels host/>
+    }
+    .into_any()
+}
+
+/// What the controls and the remote both show: the draw, the claims waiting, the players, and
+/// the lower panels.
+#[component]
+fn Panels(host: Host) -> impl IntoView {
+    view! {
         <draw::DrawPanel host/>
         <claims::OpenClaims host/>
         <PlayersPanel host/>

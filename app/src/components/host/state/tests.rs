@@ -1,42 +1,15 @@
 //! Whole evenings on the controls and on a remote, message by message, without a browser.
 
 use super::*;
+use crate::components::fixtures::{draw_view, host_snapshot as snapshot, player};
 use crate::protocol::{ClaimView, DrawView};
-
-fn player(id: u32, name: &str) -> PlayerView {
-    PlayerView { id, name: name.into() }
-}
 
 fn board() -> Board {
     Board { code: "K7QX2M".into(), joining_open: true, next_draw: 1, ..Board::default() }
 }
 
 fn won(n: u32, winner: PlayerView, ms_left: Option<u64>) -> DrawView {
-    DrawView {
-        draw: n,
-        prize_id: n,
-        prize: None,
-        winner: Some(winner),
-        claim: ClaimView::Open,
-        started_at: 0,
-        revealed_at: Some(0),
-        claim_changed_at: None,
-        redraw_of: None,
-        claim_ms_left: ms_left,
-        beacon_round: None,
-        void_reason: None,
-    }
-}
-
-fn snapshot(players: Vec<PlayerView>, board: Board) -> ServerMsg {
-    ServerMsg::HostSnapshot {
-        seq: 1,
-        join_url: "http://10.0.0.2:3000/join/K7QX2M".into(),
-        qr_svg_url: "/raffles/K7QX2M/qr.svg".into(),
-        connected: players.len() as u32,
-        players,
-        board,
-    }
+    draw_view(n, None, Some(winner), ClaimView::Open, ms_left)
 }
 
 fn error(code: ErrorCode, field: Option<Field>, message: &str) -> ServerMsg {

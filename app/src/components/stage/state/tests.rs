@@ -1,11 +1,8 @@
 //! A whole evening on the stage, message by message and key by key, without a browser.
 
 use super::*;
+use crate::components::fixtures::{draw_view, host_snapshot as snapshot, player};
 use crate::protocol::{DrawView, PrizeView};
-
-fn player(id: u32, name: &str) -> PlayerView {
-    PlayerView { id, name: name.into() }
-}
 
 fn board(prizes: &[(&str, bool)], draws: Vec<DrawView>) -> Board {
     Board {
@@ -23,31 +20,7 @@ fn board(prizes: &[(&str, bool)], draws: Vec<DrawView>) -> Board {
 }
 
 fn draw(n: u32, prize: &str, winner: Option<PlayerView>, claim: ClaimView, ms_left: Option<u64>) -> DrawView {
-    DrawView {
-        draw: n,
-        prize_id: n,
-        prize: Some(prize.into()),
-        winner,
-        claim,
-        started_at: 0,
-        revealed_at: None,
-        claim_changed_at: None,
-        redraw_of: None,
-        claim_ms_left: ms_left,
-        beacon_round: None,
-        void_reason: None,
-    }
-}
-
-fn snapshot(players: Vec<PlayerView>, board: Board) -> ServerMsg {
-    ServerMsg::HostSnapshot {
-        seq: 1,
-        join_url: "http://10.0.0.2:3000/join/K7QX2M".into(),
-        qr_svg_url: "/raffles/K7QX2M/qr.svg".into(),
-        connected: players.len() as u32,
-        players,
-        board,
-    }
+    draw_view(n, Some(prize), winner, claim, ms_left)
 }
 
 fn board_msg(board: Board) -> ServerMsg {

@@ -210,6 +210,7 @@ test("a name the host hides leaves the stage, still wins, and the stage does not
   await expect(stage.locator(".show-winner")).toHaveText("Name hidden");
   await expect(rude.getByText("You won!")).toBeVisible();
   await expect(stage.getByText("Rude Name")).toHaveCount(0);
+  await stage.screenshot({ path: path.join(screenshots, "stage-name-hidden-1280x720.png") });
 
   // Shown again, it is back on the stage.
   await host.getByRole("button", { name: "Show Rude Name on the stage" }).click();

@@ -294,6 +294,14 @@ impl AcceptErrors {
     }
 }
 
+/// The TCP stream under a connection hyper upgraded (a WebSocket), with the bytes hyper had
+/// read past the request already. The WebSocket session writes to the socket itself: a
+/// broadcast goes straight from the raffle to each socket (`outbox.rs`).
+pub fn upgraded_stream(upgraded: hyper::upgrade::Upgraded) -> Option<(TcpStream, bytes::Bytes)> {
+    let parts = upgraded.downcast::<TokioIo<Tracked>>().ok()?;
+    Some((parts.io.into_inner().inner, parts.read_buf))
+}
+
 /// A TCP stream that notes when it last moved a byte, for the idle timeout and the eviction.
 struct Tracked {
     inner: TcpStream,

@@ -1,67 +1,405 @@
-//! A connection's bounded queue of outgoing frames. When it is full the connection is hung up:
-//! a phone too slow to read is dropped (it will reconnect and resume) rather than allowed to
-//! grow the server's memory or make the raffle wait.
+//! A connection's way out: its socket, written to by whoever has frames for it, and a small
+//! bounded queue for what the socket cannot take yet.
+//!
+//! A broadcast is framed once ([`frame`]: a server's frames are not masked, so every phone gets
+//! the very same bytes) and each connection's share is a reference to them. The raffle task
+//! queues a batch of frames on every connection of its audience and then writes each
+//! connection's queue straight to its socket ([`Outbox::flush`]): one `writev` per connection
+//! per batch, with no task to wake and no copy. Only when a socket is full does the queue hold
+//! frames; then the connection's own task is woken and writes the rest as the socket drains
+//! ([`Outbox::drain`]). When the queue is full the connection is hung up: a phone too slow to
+//! read is dropped (it will reconnect and resume) rather than allowed to grow the server's
+//! memory or make the raffle wait.
+//!
+//! Every write happens under the queue's lock, so frames never interleave, whoever writes
+//! them; the lock is never held across an `.await` (a write that would block returns at once).
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::{Buf, Bytes};
 use raffler_core::protocol::ServerMsg;
-use std::sync::Arc;
-use tokio::sync::{mpsc, Notify};
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tungstenite::protocol::frame::Frame as WsFrame;
+use tungstenite::protocol::CloseFrame;
 
-pub enum Outgoing {
-    Text(Utf8Bytes),
-    /// Close the connection with this WebSocket close code and reason, after what is queued.
-    Close(u16, &'static str),
+/// Frames one `writev` hands the kernel at most (Linux allows 1,024 slices).
+const WRITE_SLICES: usize = 64;
+
+/// One complete WebSocket frame (header and payload), shared by every connection it goes to.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    bytes: Bytes,
+    /// A draw's result, for the server's own fan-out time (`Metrics::result_written`).
+    result: bool,
 }
 
+impl Frame {
+    /// The frame as it goes on the wire.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn is_result(&self) -> bool {
+        self.result
+    }
+
+    /// A frame of bytes already framed (tungstenite's own: a pong, a close echo).
+    pub fn raw(bytes: Bytes) -> Self {
+        Self { bytes, result: false }
+    }
+
+    fn ws(frame: WsFrame) -> Self {
+        let mut out = Vec::with_capacity(frame.len());
+        frame.format(&mut out).expect("formatting into a Vec cannot fail");
+        Self::raw(out.into())
+    }
+
+    /// A ping with no payload: the heartbeat.
+    pub fn ping() -> Self {
+        Self::ws(WsFrame::ping(Bytes::new()))
+    }
+
+    /// A close frame: after it, nothing more goes out.
+    pub fn close(code: u16, reason: &'static str) -> Self {
+        Self::ws(WsFrame::close(Some(CloseFrame { code: CloseCode::from(code), reason: reason.into() })))
+    }
+}
+
+/// A message as the text frame every connection it goes to shares: serialized and framed once.
+pub fn frame(msg: &ServerMsg) -> Frame {
+    let text = WsFrame::message(msg.to_json(), OpCode::Data(Data::Text), true);
+    Frame { result: matches!(msg, ServerMsg::WinnerDrawn { .. }), ..Frame::ws(text) }
+}
+
+/// What queueing a frame did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queued {
+    /// It waits behind frames the connection's task is already writing.
+    Behind,
+    /// The queue was empty: whoever queued it must [`Outbox::flush`] soon (after its batch).
+    First,
+    /// The connection is gone or was too far behind and is hung up: send it nothing more.
+    Lost,
+}
+
+/// What a flush wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub frames: u64,
+    pub results: u64,
+}
+
+impl std::ops::AddAssign for Written {
+    fn add_assign(&mut self, other: Self) {
+        self.frames += other.frames;
+        self.results += other.results;
+    }
+}
+
+/// A connection's socket and queue; cheap to clone (every clone is the same connection).
 #[derive(Clone)]
-pub struct Outbox {
-    frames: mpsc::Sender<Outgoing>,
-    hang_up: Arc<Notify>,
+pub struct Outbox(Arc<Link>);
+
+struct Link {
+    stream: TcpStream,
+    queue: Mutex<Queue>,
+    /// Wakes the connection's task: the socket was full with frames still queued, or the
+    /// connection is hung up.
+    wake: Notify,
+    capacity: usize,
 }
 
-pub struct OutboxReceiver {
-    pub frames: mpsc::Receiver<Outgoing>,
-    pub hang_up: Arc<Notify>,
+#[derive(Default)]
+struct Queue {
+    /// Frames not yet written; the first may be partly written already.
+    frames: VecDeque<Frame>,
+    /// The socket was full: the connection's task writes the rest when it can take more.
+    blocked: bool,
+    /// Nothing more may be queued: a close frame is queued, or the connection is hung up.
+    closing: bool,
+    /// Stop writing at all: the socket failed, or the queue overflowed.
+    hung_up: bool,
 }
 
-pub fn outbox(capacity: usize) -> (Outbox, OutboxReceiver) {
-    let (tx, rx) = mpsc::channel(capacity);
-    let hang_up = Arc::new(Notify::new());
-    (Outbox { frames: tx, hang_up: hang_up.clone() }, OutboxReceiver { frames: rx, hang_up })
-}
-
-/// A message as the frame every connection it goes to shares: serialized once.
-pub fn frame(msg: &ServerMsg) -> Utf8Bytes {
-    Utf8Bytes::from(msg.to_json())
+/// Why the connection's writing ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Everything up to and including the close frame is written.
+    Closed,
+    /// Hung up: too far behind, or the socket failed.
+    HungUp,
 }
 
 impl Outbox {
-    /// Queues one message for this connection alone.
-    pub fn send_msg(&self, msg: &ServerMsg) -> bool {
+    /// The way out of `stream`, holding at most `capacity` frames the socket cannot take yet.
+    pub fn new(stream: TcpStream, capacity: usize) -> Self {
+        Self(Arc::new(Link { stream, queue: Mutex::new(Queue::default()), wake: Notify::new(), capacity }))
+    }
+
+    /// The socket, for the connection's own reads.
+    pub fn stream(&self) -> &TcpStream {
+        &self.0.stream
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A panic while holding it cannot leave the queue half-changed (each change is one
+        // push or pop), so a poisoned lock is still a good queue.
+        self.0.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues a frame, without writing it; see [`Queued`] for who writes it.
+    pub fn queue(&self, frame: Frame) -> Queued {
+        let mut queue = self.lock();
+        if queue.closing {
+            return Queued::Lost;
+        }
+        if queue.frames.len() >= self.0.capacity {
+            tracing::warn!("hanging up a connection that stopped reading; it will resume");
+            queue.hang_up();
+            drop(queue);
+            self.0.wake.notify_one();
+            return Queued::Lost;
+        }
+        let first = queue.frames.is_empty() && !queue.blocked;
+        queue.frames.push_back(frame);
+        if first {
+            Queued::First
+        } else {
+            Queued::Behind
+        }
+    }
+
+    /// Queues a frame and writes what the socket takes now. `false` if the connection is gone.
+    pub fn send(&self, frame: Frame) -> Written {
+        match self.queue(frame) {
+            Queued::First => self.flush(),
+            Queued::Behind | Queued::Lost => Written::default(),
+        }
+    }
+
+    /// Queues one message for this connection alone, and writes it.
+    pub fn send_msg(&self, msg: &ServerMsg) -> Written {
         self.send(frame(msg))
     }
 
-    /// Queues a frame. `false` if the connection is gone, or was too far behind and is being
-    /// hung up; either way it should not be sent to again.
-    pub fn send(&self, frame: Utf8Bytes) -> bool {
-        self.push(Outgoing::Text(frame))
-    }
-
-    /// Closes the connection with a close code, after the frames already queued.
+    /// Closes the connection with a close code, after the frames already queued; nothing
+    /// queued after it goes out.
     pub fn close(&self, code: u16, reason: &'static str) {
-        self.push(Outgoing::Close(code, reason));
+        let frame = Frame::close(code, reason);
+        let first = {
+            let mut queue = self.lock();
+            if queue.closing {
+                return;
+            }
+            let first = queue.frames.is_empty() && !queue.blocked;
+            queue.frames.push_back(frame);
+            queue.closing = true;
+            first
+        };
+        if first {
+            self.flush();
+        }
+        // The connection's task learns that the close is queued (or out already): it stops
+        // once the close frame is written.
+        self.0.wake.notify_one();
     }
 
-    fn push(&self, item: Outgoing) -> bool {
-        match self.frames.try_send(item) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!("hanging up a connection that stopped reading; it will resume");
-                // notify_one keeps the signal even if the writer is not waiting right now.
-                self.hang_up.notify_one();
-                false
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
+    /// Writes what is queued as far as the socket takes it now; if it fills, the connection's
+    /// task is woken to write the rest as the socket drains. Never waits.
+    pub fn flush(&self) -> Written {
+        let mut queue = self.lock();
+        if queue.blocked {
+            return Written::default(); // the connection's task has it
         }
+        let (written, full) = queue.write_to(&self.0.stream);
+        if full {
+            queue.blocked = true;
+        }
+        let wake = full || queue.hung_up;
+        drop(queue);
+        if wake {
+            self.0.wake.notify_one();
+        }
+        written
+    }
+
+    /// Stops writing for good (the session is over): what is queued is dropped, and the socket
+    /// is shut down now rather than when the raffle lets go of its last reference.
+    pub fn shut_down(&self) {
+        self.lock().hang_up();
+        self.0.wake.notify_one();
+        let _ = socket2::SockRef::from(&self.0.stream).shutdown(std::net::Shutdown::Both);
+    }
+
+    /// The connection's own task: writes what the socket could not take when it was queued,
+    /// as the socket drains, until the close frame is out or the connection is hung up.
+    /// Cancel-safe: nothing is lost if it is dropped while it waits.
+    pub async fn drain(&self, on_written: impl Fn(Written)) -> Ended {
+        loop {
+            {
+                let mut queue = self.lock();
+                if queue.hung_up {
+                    return Ended::HungUp;
+                }
+                if queue.blocked {
+                    let (written, full) = queue.write_to(&self.0.stream);
+                    queue.blocked = full;
+                    on_written(written);
+                }
+                if queue.hung_up {
+                    return Ended::HungUp;
+                }
+                if queue.closing && queue.frames.is_empty() {
+                    return Ended::Closed;
+                }
+            }
+            let blocked = self.lock().blocked;
+            if blocked {
+                if self.0.stream.writable().await.is_err() {
+                    self.lock().hang_up();
+                    return Ended::HungUp;
+                }
+            } else {
+                self.0.wake.notified().await;
+            }
+        }
+    }
+}
+
+impl Queue {
+    fn hang_up(&mut self) {
+        self.hung_up = true;
+        self.closing = true;
+        self.blocked = false;
+        self.frames.clear();
+    }
+
+    /// Writes queued frames, several per `writev`, until the queue is empty or the socket is
+    /// full (`true`). A failed socket hangs the connection up.
+    fn write_to(&mut self, stream: &TcpStream) -> (Written, bool) {
+        let mut written = Written::default();
+        while !self.frames.is_empty() && !self.hung_up {
+            let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+            let mut count = 0;
+            for (slot, frame) in slices.iter_mut().zip(&self.frames) {
+                *slot = IoSlice::new(&frame.bytes);
+                count += 1;
+            }
+            match stream.try_write_vectored(&slices[..count]) {
+                Ok(mut n) => {
+                    while n > 0 {
+                        let head = self.frames.front_mut().expect("the kernel wrote no more than given");
+                        if n < head.bytes.len() {
+                            head.bytes.advance(n);
+                            break;
+                        }
+                        n -= head.bytes.len();
+                        let done = self.frames.pop_front().expect("checked above");
+                        written.frames += 1;
+                        written.results += u64::from(done.result);
+                    }
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => return (written, true),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => self.hang_up(),
+            }
+        }
+        (written, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raffler_core::protocol::PlayerView;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    async fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (server, client)
+    }
+
+    #[test]
+    fn a_result_frame_is_marked_and_framed_as_unmasked_text() {
+        let winner = PlayerView { id: 1, name: "Ada".into() };
+        let result =
+            frame(&ServerMsg::WinnerDrawn { seq: 3, draw: 1, prize: None, winner, claim_seconds: 0 });
+        assert!(result.is_result());
+        assert!(!frame(&ServerMsg::Resumed { seq: 3 }).is_result());
+        let bytes = result.as_bytes();
+        assert_eq!(bytes[0], 0x81, "FIN and the text opcode");
+        assert_eq!(usize::from(bytes[1]), bytes.len() - 2, "no mask bit, a short length");
+        assert!(std::str::from_utf8(&bytes[2..]).unwrap().starts_with(r#"{"type":"winner_drawn""#));
+    }
+
+    #[tokio::test]
+    async fn queued_frames_go_out_in_order_in_one_flush() {
+        let (server, mut client) = pair().await;
+        let outbox = Outbox::new(server, 4);
+        assert_eq!(outbox.queue(Frame::raw(Bytes::from_static(b"one "))), Queued::First);
+        assert_eq!(outbox.queue(Frame::raw(Bytes::from_static(b"two"))), Queued::Behind);
+        assert_eq!(outbox.flush(), Written { frames: 2, results: 0 });
+        let mut got = [0u8; 7];
+        client.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"one two");
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_stops_reading_is_hung_up_not_waited_for() {
+        let (server, mut client) = pair().await;
+        let outbox = Outbox::new(server, 8);
+        let big = Frame::raw(Bytes::from(vec![7u8; 1 << 20]));
+        // The socket fills: the rest waits in the queue, for the connection's task.
+        outbox.send(big.clone());
+        let mut lost = false;
+        for _ in 0..64 {
+            if outbox.queue(big.clone()) == Queued::Lost {
+                lost = true;
+                break;
+            }
+        }
+        assert!(lost, "a full queue hangs up instead of growing");
+        assert_eq!(outbox.drain(|_| {}).await, Ended::HungUp);
+        let mut sink = vec![0u8; 1 << 16];
+        let _ = client.read(&mut sink).await;
+    }
+
+    #[tokio::test]
+    async fn the_task_writes_what_a_full_socket_left_then_the_close() {
+        let (server, mut client) = pair().await;
+        let outbox = Outbox::new(server, 64);
+        let big = Frame::raw(Bytes::from(vec![1u8; 4 << 20]));
+        outbox.send(big);
+        outbox.close(1012, "server restarting");
+        let reader = tokio::spawn(async move {
+            let mut all = Vec::new();
+            client.read_to_end(&mut all).await.unwrap();
+            all
+        });
+        let total = std::sync::atomic::AtomicU64::new(0);
+        let ended = outbox.drain(|w| {
+            total.fetch_add(w.frames, std::sync::atomic::Ordering::Relaxed);
+        });
+        assert_eq!(ended.await, Ended::Closed);
+        outbox.shut_down();
+        drop(outbox);
+        let all = reader.await.unwrap();
+        let close = Frame::close(1012, "server restarting");
+        assert_eq!(all.len(), (4 << 20) + close.as_bytes().len());
+        assert!(all.ends_with(close.as_bytes()), "the close frame comes last");
+    }
+
+    #[tokio::test]
+    async fn nothing_goes_out_after_the_close_frame() {
+        let (server, _client) = pair().await;
+        let outbox = Outbox::new(server, 4);
+        outbox.close(1000, "bye");
+        assert_eq!(outbox.queue(Frame::ping()), Queued::Lost);
     }
 }

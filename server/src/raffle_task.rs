@@ -14,7 +14,7 @@ use crate::beacon::Relays;
 use crate::clock::now;
 use crate::ids::new_token;
 use crate::metrics::Metrics;
-use crate::outbox::{frame, Outbox};
+use crate::outbox::{frame, Outbox, Queued, Written};
 use crate::room::{self, Audience, ConnId, Output, Role, Room, StoreOp};
 use crate::store::{SavedRaffle, Store};
 use raffler_core::protocol::ServerMsg;
@@ -137,6 +137,8 @@ fn launch(room: Room, env: TaskEnv, on_close: OnClose, host: Option<(ConnId, Out
         fetching: None,
         beacon_tx,
         links: Links::default(),
+        dirty: Vec::new(),
+        result_since: None,
         answers: HashMap::new(),
         ended: ended.clone(),
         closed: false,
@@ -173,6 +175,11 @@ struct RaffleTask {
     /// Where fetches hand back their round: `(round, value or None when given up)`.
     beacon_tx: mpsc::Sender<(u64, Option<BeaconValue>)>,
     links: Links,
+    /// Connections a frame was queued on in this batch while their queue was empty: each is
+    /// written once, at the end of the batch (a draw's two frames in one write).
+    dirty: Vec<Outbox>,
+    /// When the fan-out of a result began, until its frames are written.
+    result_since: Option<std::time::Instant>,
     /// Sessions waiting to hear whether their join or resume got in.
     answers: HashMap<ConnId, oneshot::Sender<bool>>,
     ended: Arc<AtomicBool>,
@@ -321,6 +328,24 @@ impl RaffleTask {
                 }
             }
         }
+        self.write_out();
+    }
+
+    /// Writes every connection the batch queued frames on, straight to its socket: no task is
+    /// woken unless its socket is full.
+    fn write_out(&mut self) {
+        let mut written = Written::default();
+        for outbox in self.dirty.drain(..) {
+            written += outbox.flush();
+        }
+        let metrics = &self.env.metrics;
+        metrics.frames_out.inc_by(written.frames);
+        if written.results > 0 {
+            metrics.result_written();
+        }
+        if let Some(since) = self.result_since.take() {
+            metrics.draw_fanout_seconds.observe(since.elapsed().as_secs_f64());
+        }
     }
 
     fn links_of(&mut self, role: Role) -> &mut HashMap<ConnId, Outbox> {
@@ -330,41 +355,50 @@ impl RaffleTask {
         }
     }
 
-    /// Serializes once; every connection gets the same bytes. A connection that cannot take a
-    /// broadcast is hung up (its outbox says so) and stops getting them; it resumes.
+    /// Serializes and frames once; every connection queues the same bytes, written at the end
+    /// of the batch (`write_out`). A connection that cannot take a broadcast is hung up (its
+    /// outbox says so) and stops getting them; it resumes.
     fn send(&mut self, to: Audience, msg: &ServerMsg) {
-        let started = std::time::Instant::now();
         let frame = frame(msg);
+        let (links, dirty) = (&mut self.links, &mut self.dirty);
+        let mut queue = |outbox: &Outbox| match outbox.queue(frame.clone()) {
+            Queued::First => {
+                dirty.push(outbox.clone());
+                true
+            }
+            Queued::Behind => true,
+            Queued::Lost => false,
+        };
         let mut lost = Vec::new();
         match &to {
             Audience::Conn(conn) => {
-                if let Some(outbox) = self.links.get(*conn) {
-                    outbox.send(frame);
+                if let Some(outbox) = links.get(*conn) {
+                    queue(outbox);
                 }
             }
             Audience::Conns(conns) => {
-                for outbox in conns.iter().filter_map(|conn| self.links.get(*conn)) {
-                    outbox.send(frame.clone());
+                for outbox in conns.iter().filter_map(|conn| links.get(*conn)) {
+                    queue(outbox);
                 }
             }
             Audience::Hosts | Audience::Everyone => {
                 let mut send_all = |links: &mut HashMap<ConnId, Outbox>, role: Role| {
                     links.retain(|conn, outbox| {
-                        let sent = outbox.send(frame.clone());
-                        if !sent {
+                        let queued = queue(outbox);
+                        if !queued {
                             lost.push((*conn, role));
                         }
-                        sent
+                        queued
                     });
                 };
-                send_all(&mut self.links.hosts, Role::Host);
+                send_all(&mut links.hosts, Role::Host);
                 if to == Audience::Everyone {
-                    send_all(&mut self.links.phones, Role::Phone);
+                    send_all(&mut links.phones, Role::Phone);
                 }
             }
         }
-        if let (Audience::Everyone, ServerMsg::WinnerDrawn { .. }) = (&to, msg) {
-            self.env.metrics.draw_fanout_seconds.observe(started.elapsed().as_secs_f64());
+        if frame.is_result() && to == Audience::Everyone {
+            self.result_since.get_or_insert_with(std::time::Instant::now);
             self.env.metrics.result_queued();
         }
         for (conn, role) in lost {

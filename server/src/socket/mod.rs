@@ -4,35 +4,38 @@
 //! without a close frame, and only a missing answer tells (`writer.rs`). Every message it
 //! answers with is built in `views.rs`.
 
+mod handshake;
+mod wire;
 mod writer;
 
 use crate::app_state::AppState;
+use crate::connections::upgraded_stream;
 use crate::guards::{frame_limiter, ConnectionTicket, Refused};
 use crate::ids::new_token;
-use crate::outbox::{outbox, Outbox};
+use crate::outbox::{Ended, Outbox};
 use crate::raffle_task::{RaffleHandle, Request, RequestKind};
 use crate::room::ConnId;
 use crate::views;
 use axum::{
-    extract::{
-        ws::{Message, WebSocket, WebSocketUpgrade},
-        ConnectInfo, State,
-    },
-    http::{header, HeaderMap, StatusCode},
+    extract::{ConnectInfo, Request as HttpRequest, State},
+    http::{header, StatusCode},
     response::{IntoResponse, Response},
 };
-use futures_util::{stream::SplitStream, StreamExt};
+use bytes::Bytes;
 use raffler_core::protocol::{valid_join_id, ClientMsg, Field, ServerMsg};
 use raffler_core::raffle::Command;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
-use tokio::time::Instant;
-use writer::write_frames;
+use tungstenite::protocol::WebSocketConfig;
+use tungstenite::{Message, WebSocket};
+use wire::{next_message, Wire};
+use writer::{keep_writing, Alive};
 
-/// Frames waiting to be written to one connection before it counts as stuck.
+/// Frames waiting to be written to one connection before it counts as stuck. Most frames never
+/// wait: they are written as they are queued, and only a full socket keeps them.
 const OUTBOX_FRAMES: usize = 64;
 /// Small read buffers: tungstenite's default 128 KiB per connection would cost 2 GiB at 18,000,
 /// and it allocates and zero-fills the whole buffer up front. A phone's frames (a join, a
@@ -42,6 +45,8 @@ const READ_BUFFER: usize = 512;
 
 /// A connection whose frames keep being refused for flooding is closed after this many.
 const FLOOD_STRIKES: u32 = 50;
+/// How long a closing connection is given to take its close frame and answer it.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// WebSocket close codes (RFC 6455 section 7.4.1).
 mod close_code {
@@ -55,52 +60,57 @@ mod close_code {
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
 pub async fn upgrade(
-    ws: WebSocketUpgrade,
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    request: HttpRequest,
 ) -> Response {
     // Cross-site WebSocket hijacking: a page on another site must not drive a raffle with the
     // visitor's browser.
+    let headers = request.headers();
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     if !state.guards.origin_allowed(origin, host, &state.public_url) {
         tracing::warn!(origin, "refused a WebSocket from a foreign origin");
         return (StatusCode::FORBIDDEN, "This page may not open a raffle connection.").into_response();
     }
-    // Frames up to `max_frame_bytes` are read; up to 16x that get a polite `frame_too_large`;
-    // beyond, the socket layer refuses them and the connection closes with 1009.
-    let hard_limit = state.max_frame_bytes.saturating_mul(16);
+    let handshake = match handshake::check(request) {
+        Ok(handshake) => handshake,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let answer = handshake.accept();
     let ip = peer.ip();
-    ws.read_buffer_size(READ_BUFFER).max_message_size(hard_limit).max_frame_size(hard_limit).on_upgrade(
-        move |socket| {
-            let tasks = state.tasks.clone();
-            tasks.track_future(serve(socket, state, ip))
-        },
-    )
+    let tasks = state.tasks.clone();
+    tasks.spawn(async move {
+        let Ok(upgraded) = handshake.on_upgrade.await else { return };
+        match upgraded_stream(upgraded) {
+            Some((stream, read_ahead)) => serve(stream, read_ahead, state, ip).await,
+            None => tracing::error!("an upgraded connection is not a TCP stream of ours"),
+        }
+    });
+    answer
 }
 
-async fn serve(socket: WebSocket, state: AppState, ip: IpAddr) {
+async fn serve(stream: TcpStream, read_ahead: Bytes, state: AppState, ip: IpAddr) {
     state.metrics.connections_open.inc();
     let metrics = state.metrics.clone();
-    serve_connection(socket, state, ip).await;
+    serve_connection(stream, read_ahead, state, ip).await;
     metrics.connections_open.dec();
 }
 
-async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
+async fn serve_connection(stream: TcpStream, read_ahead: Bytes, state: AppState, ip: IpAddr) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let (sink, mut stream) = socket.split();
-    let (outbox, rx) = outbox(OUTBOX_FRAMES);
-    let started = Instant::now();
-    let last_heard = Arc::new(AtomicU64::new(0));
-    let mut writer = tokio::spawn(write_frames(
-        sink,
-        rx,
-        state.heartbeat,
-        started,
-        last_heard.clone(),
-        state.metrics.clone(),
-    ));
+    let outbox = Outbox::new(stream, OUTBOX_FRAMES);
+    let metrics = state.metrics.clone();
+    // Frames up to `max_frame_bytes` are read; up to 16x that get a polite `frame_too_large`;
+    // beyond, tungstenite refuses them and the connection closes with 1009.
+    let hard_limit = state.max_frame_bytes.saturating_mul(16);
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .max_message_size(Some(hard_limit))
+        .max_frame_size(Some(hard_limit));
+    let mut ws = wire::websocket(outbox.clone(), &read_ahead, config);
+    drop(read_ahead);
+    let alive = Alive::new(state.heartbeat);
     // Over the per-address limit, or the server's open files: say so on the page, then close;
     // the browser retries later.
     let ticket = match state.guards.connect(ip) {
@@ -112,7 +122,8 @@ async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
             };
             outbox.send_msg(&views::connection_refused(refused));
             outbox.close(close_code::TRY_AGAIN_LATER, reason);
-            let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+            let _ = tokio::time::timeout(CLOSE_GRACE, keep_writing(&outbox, &alive, &metrics)).await;
+            outbox.shut_down();
             return;
         }
     };
@@ -121,35 +132,38 @@ async fn serve_connection(socket: WebSocket, state: AppState, ip: IpAddr) {
     let mut session = Session {
         conn,
         ip,
-        outbox,
+        outbox: outbox.clone(),
         state,
         raffle: None,
         frames: frame_limiter(frames_per_second),
         strikes: 0,
         _ticket: ticket,
     };
+    // Reading and writing side by side in this one task; when either ends, so does the other.
+    let mut writing = std::pin::pin!(keep_writing(&outbox, &alive, &metrics));
     tokio::select! {
-        _ = &mut writer => {}
+        _ = &mut writing => {}
         () = stop.cancelled() => {
             // Every event is on disk: the screen reconnects once the server is back, quietly.
-            session.outbox.close(close_code::SERVICE_RESTART, "server restarting");
-            let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
+            outbox.close(close_code::SERVICE_RESTART, "server restarting");
+            let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
         }
-        end = session.read_frames(&mut stream, started, &last_heard) => {
+        end = session.read_frames(&mut ws, &alive) => {
             if let Some((code, reason)) = end {
-                session.outbox.close(code, reason);
+                outbox.close(code, reason);
                 // Let the close frame out, and read (and drop) what the peer still sends until it
                 // answers the close: closing a socket with unread data makes the kernel send a
                 // reset, and the peer would never see why it was closed. Not waited on for long.
-                let _ = tokio::time::timeout(Duration::from_secs(1), async {
-                    let _ = (&mut writer).await;
-                    while let Some(Ok(_)) = stream.next().await {}
+                let _ = tokio::time::timeout(CLOSE_GRACE, async {
+                    if (&mut writing).await == Ended::Closed {
+                        while next_message(&mut ws).await.is_ok() {}
+                    }
                 })
                 .await;
             }
         }
     }
-    writer.abort();
+    outbox.shut_down();
     // Boxed for the same reason as `on_text`: only a closing connection needs its state.
     Box::pin(session.disconnected()).await;
 }
@@ -169,18 +183,13 @@ struct Session {
 
 impl Session {
     /// Reads until the connection ends; returns the close code to send, if the server ends it.
-    async fn read_frames(
-        &mut self,
-        stream: &mut SplitStream<WebSocket>,
-        started: Instant,
-        last_heard: &AtomicU64,
-    ) -> Option<(u16, &'static str)> {
-        while let Some(read) = stream.next().await {
-            let message = match read {
+    async fn read_frames(&mut self, ws: &mut WebSocket<Wire>, alive: &Alive) -> Option<(u16, &'static str)> {
+        loop {
+            let message = match next_message(ws).await {
                 Ok(message) => message,
                 Err(err) => return close_for(err),
             };
-            last_heard.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+            alive.heard();
             self.state.metrics.frames_in.inc();
             if !matches!(message, Message::Close(_) | Message::Pong(_)) && !self.within_frame_budget() {
                 if self.strikes >= FLOOD_STRIKES {
@@ -195,11 +204,17 @@ impl Session {
                 // every idle connection's task would otherwise carry (the heap profile).
                 Message::Text(text) => Box::pin(self.on_text(text.as_str())).await,
                 Message::Binary(_) => self.reply(views::binary_frame()),
-                Message::Close(_) => break,
-                Message::Ping(_) | Message::Pong(_) => {}
+                Message::Close(_) => {
+                    // tungstenite queued the echo of the close: out it goes.
+                    let _ = ws.flush();
+                    return None;
+                }
+                Message::Ping(_) => {
+                    let _ = ws.flush(); // the pong tungstenite queued
+                }
+                Message::Pong(_) | Message::Frame(_) => {}
             }
         }
-        None
     }
 
     /// Whether this frame fits the connection's rate; answers the ones that do not.
@@ -338,16 +353,17 @@ impl Session {
     }
 
     fn reply(&self, msg: ServerMsg) {
-        self.outbox.send_msg(&msg);
+        let written = self.outbox.send_msg(&msg);
+        self.state.metrics.frames_out.inc_by(written.frames);
     }
 }
 
-/// The close code for a connection the socket layer gave up on.
-fn close_for(err: axum::Error) -> Option<(u16, &'static str)> {
-    match err.into_inner().downcast_ref::<tungstenite::Error>() {
-        Some(tungstenite::Error::Capacity(_)) => Some((close_code::MESSAGE_TOO_BIG, "message too big")),
-        Some(tungstenite::Error::Utf8(_)) => Some((close_code::INVALID_PAYLOAD, "text frames must be UTF-8")),
-        Some(tungstenite::Error::Protocol(_)) => Some((close_code::POLICY_VIOLATION, "protocol error")),
+/// The close code for a connection tungstenite gave up on.
+fn close_for(err: tungstenite::Error) -> Option<(u16, &'static str)> {
+    match err {
+        tungstenite::Error::Capacity(_) => Some((close_code::MESSAGE_TOO_BIG, "message too big")),
+        tungstenite::Error::Utf8(_) => Some((close_code::INVALID_PAYLOAD, "text frames must be UTF-8")),
+        tungstenite::Error::Protocol(_) => Some((close_code::POLICY_VIOLATION, "protocol error")),
         _ => None, // the connection is gone: nobody to tell
     }
 }

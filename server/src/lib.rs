@@ -228,7 +228,7 @@ impl Server {
             opened.taken_codes,
         );
         tasks.spawn(ops::purge_old_raffles(store.clone(), hub.clone(), settings.retention, stop.clone()));
-        let state = AppState {
+        let state = AppState::new(app_state::Shared {
             leptos: settings.leptos.clone(),
             hub,
             guards: Arc::new(Guards::new(settings.limits.clone(), max_sockets)),
@@ -240,7 +240,7 @@ impl Server {
             max_frame_bytes: settings.max_frame_bytes,
             heartbeat: settings.heartbeat,
             beacon_chain: settings.beacon.as_ref().map(beacon::BeaconSource::chain_view),
-        };
+        });
         tasks.spawn(guards::prune_every_minute(state.guards.clone(), stop.clone()));
         if let Some(relays) = env_beacon {
             tasks.spawn(relays.watch(stop.clone()));

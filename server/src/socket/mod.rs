@@ -78,10 +78,11 @@ pub async fn upgrade(
         Err(refusal) => return refusal.into_response(),
     };
     let answer = handshake.accept();
+    let on_upgrade = handshake.on_upgrade;
     let ip = peer.ip();
     let tasks = state.tasks.clone();
     tasks.spawn(async move {
-        let Ok(upgraded) = handshake.on_upgrade.await else { return };
+        let Ok(upgraded) = on_upgrade.await else { return };
         match upgraded_stream(upgraded) {
             Some((stream, read_ahead)) => serve(stream, read_ahead, state, ip).await,
             None => tracing::error!("an upgraded connection is not a TCP stream of ours"),
@@ -111,21 +112,11 @@ async fn serve_connection(stream: TcpStream, read_ahead: Bytes, state: AppState,
     let mut ws = wire::websocket(outbox.clone(), &read_ahead, config);
     drop(read_ahead);
     let alive = Alive::new(state.heartbeat);
-    // Over the per-address limit, or the server's open files: say so on the page, then close;
-    // the browser retries later.
     let ticket = match state.guards.connect(ip) {
         Ok(ticket) => ticket,
-        Err(refused) => {
-            let reason = match refused {
-                Refused::TooManyFromAddress => "too many connections",
-                Refused::ServerFull => "server full",
-            };
-            outbox.send_msg(&views::connection_refused(refused));
-            outbox.close(close_code::TRY_AGAIN_LATER, reason);
-            let _ = tokio::time::timeout(CLOSE_GRACE, keep_writing(&outbox, &alive, &metrics)).await;
-            outbox.shut_down();
-            return;
-        }
+        // Boxed, like every path an idle phone's task never takes: its future's size is what
+        // each idle phone costs.
+        Err(refused) => return Box::pin(refuse(&outbox, refused, &alive, &metrics)).await,
     };
     let frames_per_second = state.guards.limits().frames_per_second;
     let stop = state.stop.clone();
@@ -146,7 +137,7 @@ async fn serve_connection(stream: TcpStream, read_ahead: Bytes, state: AppState,
         () = stop.cancelled() => {
             // Every event is on disk: the screen reconnects once the server is back, quietly.
             outbox.close(close_code::SERVICE_RESTART, "server restarting");
-            let _ = tokio::time::timeout(CLOSE_GRACE, &mut writing).await;
+            let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, &mut writing)).await;
         }
         end = session.read_frames(&mut ws, &alive) => {
             if let Some((code, reason)) = end {
@@ -154,11 +145,11 @@ async fn serve_connection(stream: TcpStream, read_ahead: Bytes, state: AppState,
                 // Let the close frame out, and read (and drop) what the peer still sends until it
                 // answers the close: closing a socket with unread data makes the kernel send a
                 // reset, and the peer would never see why it was closed. Not waited on for long.
-                let _ = tokio::time::timeout(CLOSE_GRACE, async {
+                let _ = Box::pin(tokio::time::timeout(CLOSE_GRACE, async {
                     if (&mut writing).await == Ended::Closed {
                         while next_message(&mut ws).await.is_ok() {}
                     }
-                })
+                }))
                 .await;
             }
         }
@@ -166,6 +157,19 @@ async fn serve_connection(stream: TcpStream, read_ahead: Bytes, state: AppState,
     outbox.shut_down();
     // Boxed for the same reason as `on_text`: only a closing connection needs its state.
     Box::pin(session.disconnected()).await;
+}
+
+/// Over the per-address limit, or the server's open files: says so on the page, then closes;
+/// the browser retries later.
+async fn refuse(outbox: &Outbox, refused: Refused, alive: &Alive, metrics: &crate::metrics::Metrics) {
+    let reason = match refused {
+        Refused::TooManyFromAddress => "too many connections",
+        Refused::ServerFull => "server full",
+    };
+    outbox.send_msg(&views::connection_refused(refused));
+    outbox.close(close_code::TRY_AGAIN_LATER, reason);
+    let _ = tokio::time::timeout(CLOSE_GRACE, keep_writing(outbox, alive, metrics)).await;
+    outbox.shut_down();
 }
 
 struct Session {

@@ -8,8 +8,10 @@
 //!   commit); it returns what to write and which message goes to which audience.
 //! - `raffle_task`: one task per raffle, the thin driver of its room: it awaits the inbox, the
 //!   store and the timers, and performs the sends.
-//! - `socket`: one session per WebSocket, translating frames to raffle requests.
-//! - `outbox`: a connection's bounded queue of frames, hung up when it overflows.
+//! - `socket`: one task per WebSocket: the handshake, tungstenite's reading, the session that
+//!   turns frames into raffle requests, the heartbeat.
+//! - `outbox`: a connection's socket for writing, and its bounded queue of the frames a full
+//!   socket could not take; hung up when it overflows.
 //! - `views`: every message a screen is told, and what the host and the phones may see.
 //! - `qr`: the QR code that opens the join page.
 //! - `guards`: rate limits, connections per address and in all, the Origin check; the one

@@ -1,8 +1,9 @@
-//! One session per WebSocket: it reads text frames, turns them into requests for a raffle task,
-//! and writes whatever lands in its outbox. Reading and writing run side by side; when either
-//! ends, so does the other. The writer also pings: a phone asleep in a pocket often vanishes
-//! without a close frame, and only a missing answer tells (`writer.rs`). Every message it
-//! answers with is built in `views.rs`.
+//! One task per WebSocket: it reads text frames (tungstenite checks them, `wire.rs`), turns them
+//! into requests for a raffle task, and, side by side in the same task, writes what its socket
+//! could not take when it was queued and pings (`writer.rs`): a phone asleep in a pocket often
+//! vanishes without a close frame, and only a missing answer tells. When either side ends, so
+//! does the other. Broadcasts never pass through here: the raffle writes them to the socket
+//! itself (`outbox.rs`). Every message it answers with is built in `views.rs`.
 
 mod handshake;
 mod wire;

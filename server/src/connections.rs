@@ -5,13 +5,16 @@
 //! - a **header timeout**: a request's head must arrive within `header_timeout`;
 //! - an **idle timeout**: a connection that is not a WebSocket and moves no byte either way for
 //!   `idle_timeout` is closed (a socket that never speaks, a browser's idle keep-alive);
-//! - one **global cap** on such connections: when it is full, the connection idle the longest
-//!   is closed to make room. Never a cap per address: a whole hall shares one address.
+//! - one **global cap** on such connections: when it is full, the next connection waits in the
+//!   kernel's backlog until one finishes its handshake (a reconnect storm: each takes
+//!   milliseconds), for at most `ADMIT_WAIT`; then the connection idle the longest is closed to
+//!   make room (a slow client holding every place). Never a cap per address: a whole hall
+//!   shares one address.
 //! - an accept loop that, out of files (EMFILE), frees one, waits a little and says so at most
 //!   every ten seconds, instead of spinning and filling the log.
 //!
 //! WebSockets are counted against what the open-file limit leaves ([`websocket_budget`]); one
-//! over it is told `server_full` and closed with 1013 by the session (`socket.rs`).
+//! over it is told `server_full` and closed with 1013 by the session (`socket/`).
 
 use axum::{body::Body, extract::ConnectInfo, Router};
 use hyper::{body::Incoming, server::conn::http1, Request};
@@ -35,6 +38,9 @@ use tower::ServiceExt;
 /// WebSockets being told that the server is full before they close.
 pub const RESERVED_FILES: u64 = 256;
 
+/// How long a connection waits in the backlog for a place among those not yet WebSockets
+/// before the idlest of them is closed to make room.
+const ADMIT_WAIT: Duration = Duration::from_millis(500);
 /// How long accepting pauses when the process is out of files.
 const OUT_OF_FILES_PAUSE: Duration = Duration::from_millis(100);
 /// Accept errors are logged at most this often (with how many there were).
@@ -99,6 +105,15 @@ pub async fn serve(
     let connections = TaskTracker::new();
     let mut errors = AcceptErrors::default();
     loop {
+        // Full: the next connection waits in the kernel's backlog for a while, as a hall's
+        // reconnect storm needs (its handshakes finish in milliseconds, each making room),
+        // and only then is the idlest closed for it (a slow client holding every place).
+        if pending.is_full() {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = pending.room_within(ADMIT_WAIT) => {}
+            }
+        }
         let accepted = tokio::select! {
             () = stop.cancelled() => break,
             accepted = listener.accept() => accepted,
@@ -179,6 +194,8 @@ async fn serve_connection(
 #[derive(Clone)]
 struct Pending {
     inner: Arc<Mutex<PendingInner>>,
+    /// Told when a connection leaves (became a WebSocket, or closed).
+    freed: Arc<tokio::sync::Notify>,
     cap: usize,
     epoch: Instant,
 }
@@ -209,7 +226,29 @@ impl Entry {
 impl Pending {
     fn new(cap: usize) -> Self {
         let inner = PendingInner { entries: HashMap::new(), next_id: 0 };
-        Self { inner: Arc::new(Mutex::new(inner)), cap: cap.max(1), epoch: Instant::now() }
+        let freed = Arc::new(tokio::sync::Notify::new());
+        Self { inner: Arc::new(Mutex::new(inner)), freed, cap: cap.max(1), epoch: Instant::now() }
+    }
+
+    fn is_full(&self) -> bool {
+        self.inner.lock().expect("connection registry lock poisoned").entries.len() >= self.cap
+    }
+
+    /// Returns once there is room, or after `wait` (then `admit` closes the idlest).
+    async fn room_within(&self, wait: Duration) {
+        let _ = tokio::time::timeout(wait, async {
+            loop {
+                let freed = self.freed.notified();
+                let mut freed = pin!(freed);
+                // Registered before looking, so a place freed in between is not missed.
+                freed.as_mut().enable();
+                if !self.is_full() {
+                    return;
+                }
+                freed.await;
+            }
+        })
+        .await;
     }
 
     /// Registers a new connection; when the cap is reached, closes the one idle longest first.
@@ -232,6 +271,7 @@ impl Pending {
 
     fn remove(&self, id: u64) {
         self.inner.lock().expect("connection registry lock poisoned").entries.remove(&id);
+        self.freed.notify_waiters();
     }
 
     /// Closes the connection idle longest, to free its file; `false` if there is none.
@@ -372,6 +412,27 @@ mod tests {
         pending.remove(a.id);
         pending.remove(c.id);
         assert!(!pending.evict_idlest(), "nothing left to close");
+    }
+
+    #[tokio::test]
+    async fn a_full_registry_waits_for_room_before_closing_anyone() {
+        let pending = Pending::new(1);
+        let first = pending.admit();
+        assert!(pending.is_full());
+        let waiting = {
+            let pending = pending.clone();
+            tokio::spawn(async move { pending.room_within(Duration::from_secs(30)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "waits while every place is taken");
+        pending.remove(first.id);
+        tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("room made").unwrap();
+        assert!(!first.evicted.is_cancelled(), "nobody was closed for it");
+        // No room within the wait: it returns, and admitting closes the idlest.
+        let second = pending.admit();
+        pending.room_within(Duration::from_millis(10)).await;
+        let _third = pending.admit();
+        assert!(second.evicted.is_cancelled());
     }
 
     #[test]

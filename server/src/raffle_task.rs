@@ -334,10 +334,8 @@ impl RaffleTask {
     /// Writes every connection the batch queued frames on, straight to its socket: no task is
     /// woken unless its socket is full.
     fn write_out(&mut self) {
-        let mut written = Written::default();
-        for outbox in self.dirty.drain(..) {
-            written += outbox.flush();
-        }
+        let written = write_all(&self.dirty, WRITES_PER_THREAD);
+        self.dirty.clear();
         let metrics = &self.env.metrics;
         metrics.frames_out.inc_by(written.frames);
         if written.results > 0 {
@@ -407,6 +405,39 @@ impl RaffleTask {
     }
 }
 
+/// Connections one thread writes at least, before a second helps: a hall's broadcast (thousands
+/// of sockets, each write also running the kernel's TCP path) is spread over the cores; a few
+/// hosts' screens are not worth a thread.
+const WRITES_PER_THREAD: usize = 2_048;
+
+/// Writes every outbox's queue to its socket, on as many cores as the machine has and the
+/// number of connections is worth. Each outbox is written by one thread only, under its lock,
+/// so every connection still gets its frames in order.
+fn write_all(outboxes: &[Outbox], per_thread: usize) -> Written {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(outboxes.len() / per_thread.max(1)).max(1);
+    let write = |part: &[Outbox]| {
+        let mut written = Written::default();
+        for outbox in part {
+            written += outbox.flush();
+        }
+        written
+    };
+    if threads == 1 {
+        return write(outboxes);
+    }
+    let mut parts = outboxes.chunks(outboxes.len().div_ceil(threads));
+    let mine = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = parts.map(|part| scope.spawn(move || write(part))).collect();
+        let mut written = write(mine);
+        for other in others {
+            written += other.join().expect("a writing thread panicked");
+        }
+        written
+    })
+}
+
 async fn sleep_until_or_never(wake: Option<Instant>) {
     match wake {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -416,4 +447,35 @@ async fn sleep_until_or_never(wake: Option<Instant>) {
 
 fn millis_until(at: Millis) -> Duration {
     Duration::from_millis(at.saturating_sub(now()).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Frame;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn a_broadcast_written_on_several_threads_reaches_every_socket_in_order() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut outboxes = Vec::new();
+        let mut clients = Vec::new();
+        for _ in 0..8 {
+            let client = tokio::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            outboxes.push(Outbox::new(server, 4));
+            clients.push(client);
+        }
+        for outbox in &outboxes {
+            outbox.queue(Frame::raw(bytes::Bytes::from_static(b"first ")));
+            outbox.queue(Frame::raw(bytes::Bytes::from_static(b"second")));
+        }
+        // Two per thread: as many threads as the machine has cores, up to four.
+        assert_eq!(write_all(&outboxes, 2).frames, 16);
+        for client in &mut clients {
+            let mut got = [0u8; 12];
+            client.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"first second");
+        }
+    }
 }

@@ -365,7 +365,11 @@ impl Session {
 
 /// The close code for a connection tungstenite gave up on.
 fn close_for(err: tungstenite::Error) -> Option<(u16, &'static str)> {
+    use tungstenite::error::ProtocolError;
     match err {
+        // The phone went without a close frame (asleep, out of range, a storm): nobody to tell,
+        // and a hall of them must not cost a close frame and a wait each.
+        tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
         tungstenite::Error::Capacity(_) => Some((close_code::MESSAGE_TOO_BIG, "message too big")),
         tungstenite::Error::Utf8(_) => Some((close_code::INVALID_PAYLOAD, "text frames must be UTF-8")),
         tungstenite::Error::Protocol(_) => Some((close_code::POLICY_VIOLATION, "protocol error")),

@@ -1,0 +1,375 @@
+//! Content hashes in the site's file names, and `hash.txt`, as cargo-leptos 0.3.10 writes them
+//! (its `compile/hash.rs`), since Leptos and the server read both:
+//!
+//! - every file of the package folder gets `<stem>.<hash>.<ext>`, the hash being the MD5 of its
+//!   bytes in unpadded base64url (22 characters); the split loader's placeholder name
+//!   `__wasm_split.______________________.js` gets the hash in place of the underscores;
+//! - the main JS and the split loader have the old names replaced by the new ones, the chunks'
+//!   wasm the loader's name, and the split manifest the chunks' stems;
+//! - the loader, rewritten, is hashed again (its name must follow its final bytes: it names the
+//!   chunks, so a changed chunk gives a new loader name);
+//! - `hash.txt` says `js`, `wasm`, `css`, `manifest` and `split` hashes, one a line.
+//!
+//! Differences from cargo-leptos, deliberate: replacements run longest name first (cargo-leptos
+//! goes in a hash map's order, so `chunk_1.wasm` could be replaced inside `chunk_11.wasm`), and
+//! the manifest keeps its keys sorted (see `front.rs`), so a build names its files the same way
+//! every time.
+
+use anyhow::{bail, Context, Result};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use md5::{Digest, Md5};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The split loader's name before hashing (wasm_split_cli_support writes it so).
+pub const LOADER_PLACEHOLDER: &str = "__wasm_split.______________________.js";
+/// The placeholder's 22 underscores: exactly a hash's length.
+const HASH_PLACEHOLDER: &str = "______________________";
+/// The split manifest's name before hashing.
+pub const MANIFEST: &str = "__wasm_split_manifest.json";
+
+/// The content hash of `bytes`: MD5 in unpadded base64url.
+pub fn content_hash(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(Md5::digest(bytes))
+}
+
+/// The hashed name of `file_name`: the hash replaces the placeholder if it has one, else goes
+/// between the stem and the last extension (`raffler.d.ts` gives `raffler.d.<hash>.ts`).
+pub fn hashed_name(file_name: &str, hash: &str) -> Result<String> {
+    if file_name.contains(HASH_PLACEHOLDER) {
+        if hash.len() != HASH_PLACEHOLDER.len() {
+            bail!("a hash of {} characters cannot replace the placeholder in {file_name}", hash.len());
+        }
+        return Ok(file_name.replace(HASH_PLACEHOLDER, hash));
+    }
+    match file_name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => Ok(format!("{stem}.{hash}.{ext}")),
+        _ => bail!("{file_name} has no extension to put a hash before"),
+    }
+}
+
+/// `hash.txt` as Leptos reads it (`HydrationScripts`): `js`, `wasm`, `css`, then the split
+/// manifest and loader when the wasm is split.
+pub fn hash_txt(js: &str, wasm: &str, css: &str, manifest: Option<&str>, split: Option<&str>) -> String {
+    let mut text = format!("js: {js}\nwasm: {wasm}\ncss: {css}\n");
+    if let Some(manifest) = manifest {
+        text.push_str(&format!("manifest: {manifest}\n"));
+    }
+    if let Some(split) = split {
+        text.push_str(&format!("split: {split}\n"));
+    }
+    text
+}
+
+/// `text` with every old name replaced by its new one, longest old name first so that no name
+/// is replaced inside a longer one.
+pub fn replace_names(text: &str, renames: &BTreeMap<String, String>) -> String {
+    let mut pairs: Vec<(&String, &String)> = renames.iter().collect();
+    pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    let mut text = text.to_owned();
+    for (old, new) in pairs {
+        text = text.replace(old.as_str(), new);
+    }
+    text
+}
+
+/// `bytes` with every `old` replaced by `new`, of the same length (the loader's name in the
+/// chunks' wasm: same length, so the module stays valid).
+pub fn replace_bytes(bytes: &mut [u8], old: &[u8], new: &[u8]) {
+    assert_eq!(old.len(), new.len(), "a name in a wasm can only be replaced by one as long");
+    if old.is_empty() || bytes.len() < old.len() {
+        return;
+    }
+    let mut i = 0;
+    while i + old.len() <= bytes.len() {
+        if &bytes[i..i + old.len()] == old {
+            bytes[i..i + old.len()].copy_from_slice(new);
+            i += old.len();
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// The split manifest (route → the chunks' file stems) with the stems renamed, compact as
+/// cargo-leptos writes it. `renames` maps file names; only `.wasm` ones name chunks.
+pub fn rewrite_manifest(text: &str, renames: &BTreeMap<String, String>) -> Result<String> {
+    let mut manifest: Value = serde_json::from_str(text).context("reading the split manifest")?;
+    let stems: BTreeMap<&str, &str> = renames
+        .iter()
+        .filter_map(|(old, new)| Some((old.strip_suffix(".wasm")?, new.strip_suffix(".wasm")?)))
+        .collect();
+    fn walk(value: &mut Value, stems: &BTreeMap<&str, &str>) {
+        match value {
+            Value::Array(items) => items.iter_mut().for_each(|item| walk(item, stems)),
+            Value::Object(fields) => fields.values_mut().for_each(|field| walk(field, stems)),
+            Value::String(s) => {
+                if let Some(new) = stems.get(s.as_str()) {
+                    *s = (*new).to_owned();
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&mut manifest, &stems);
+    Ok(serde_json::to_string(&manifest)?)
+}
+
+/// Which files of the package folder get a hashed name: all but another CSS than the site's
+/// (cargo-leptos leaves those) and wasm-bindgen's snippets (the wasm imports them by name).
+pub fn is_hashed_here(relative: &Path, style_name: &str) -> bool {
+    if relative.components().any(|c| c.as_os_str().to_string_lossy().contains("snippets")) {
+        return false;
+    }
+    !(relative.extension().is_some_and(|ext| ext == "css") && relative != Path::new(style_name))
+}
+
+/// What hashing did: the hashes written to `hash.txt`.
+#[derive(Debug)]
+pub struct Hashes {
+    pub js: String,
+    pub wasm: String,
+    pub css: String,
+    pub manifest: Option<String>,
+    pub split: Option<String>,
+}
+
+/// Renames the package folder's files to their hashed names and rewrites the references
+/// between them (see the module's comment); returns the hashes for `hash.txt`.
+pub fn hash_site(pkg: &Path, output_name: &str, split: bool) -> Result<Hashes> {
+    let style_name = format!("{output_name}.css");
+    // Hash every file first, then rename: the hashes are those of the files as built.
+    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+    for relative in files_under(pkg)? {
+        if !is_hashed_here(&relative, &style_name) {
+            continue;
+        }
+        let name = relative.to_string_lossy().into_owned();
+        let hash = content_hash(&fs::read(pkg.join(&relative))?);
+        // Already named by its hash (cargo-leptos skips those too).
+        if relative.file_stem().is_some_and(|stem| stem.to_string_lossy() == hash) {
+            continue;
+        }
+        hashes.insert(name, hash);
+    }
+    let mut renames: BTreeMap<String, String> = BTreeMap::new();
+    for (name, hash) in &hashes {
+        let path = Path::new(name);
+        let file = path.file_name().context("a file with no name")?.to_string_lossy();
+        let new = path.with_file_name(hashed_name(&file, hash)?).to_string_lossy().into_owned();
+        fs::rename(pkg.join(name), pkg.join(&new)).with_context(|| format!("renaming {name}"))?;
+        renames.insert(name.clone(), new);
+    }
+    let hash_of = |name: &str| hashes.get(name).cloned().with_context(|| format!("no {name} in the site"));
+    let js_name = format!("{output_name}.js");
+    let js = renames.get(&js_name).cloned().context("no JS in the site")?;
+    rewrite_text(&pkg.join(&js), &renames)?;
+
+    let split_hash = if split {
+        let first = renames.get(LOADER_PLACEHOLDER).cloned().context("no split loader in the site")?;
+        rewrite_text(&pkg.join(&first), &renames)?;
+        replace_loader_references(pkg, LOADER_PLACEHOLDER, &first, &renames)?;
+        // Rewritten, the loader has other bytes: name it by them.
+        let hash = content_hash(&fs::read(pkg.join(&first))?);
+        let last = hashed_name(LOADER_PLACEHOLDER, &hash)?;
+        if last != first {
+            fs::rename(pkg.join(&first), pkg.join(&last))?;
+            let again = BTreeMap::from([(first.clone(), last.clone())]);
+            replace_loader_references(pkg, &first, &last, &again)?;
+            rewrite_text(&pkg.join(&js), &again)?;
+        }
+        Some(hash)
+    } else {
+        None
+    };
+    Ok(Hashes {
+        js: hash_of(&js_name)?,
+        wasm: hash_of(&format!("{output_name}.wasm"))?,
+        css: hash_of(&style_name)?,
+        manifest: hashes.get(MANIFEST).cloned(),
+        split: split_hash,
+    })
+}
+
+/// Replaces the loader's old name by its new one in every wasm of the package folder, and
+/// renames the chunks in the split manifest.
+fn replace_loader_references(
+    pkg: &Path,
+    old: &str,
+    new: &str,
+    renames: &BTreeMap<String, String>,
+) -> Result<()> {
+    for entry in fs::read_dir(pkg)? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !path.is_file() {
+            continue;
+        }
+        if name.ends_with(".wasm") {
+            let mut bytes = fs::read(&path)?;
+            let before = bytes.clone();
+            replace_bytes(&mut bytes, old.as_bytes(), new.as_bytes());
+            if bytes != before {
+                fs::write(&path, bytes)?;
+            }
+        } else if name.starts_with("__wasm_split_manifest") {
+            let text = fs::read_to_string(&path)?;
+            fs::write(&path, rewrite_manifest(&text, renames)?)?;
+        }
+    }
+    Ok(())
+}
+
+fn rewrite_text(path: &Path, renames: &BTreeMap<String, String>) -> Result<()> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    fs::write(path, replace_names(&text, renames))?;
+    Ok(())
+}
+
+/// Every file under `dir`, relative to it, in a stable order.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(relative) = stack.pop() {
+        for entry in
+            fs::read_dir(dir.join(&relative)).with_context(|| format!("reading {}", dir.display()))?
+        {
+            let entry = entry?;
+            let path = relative.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_is_md5_in_unpadded_base64url() {
+        // MD5("") = d41d8cd98f00b204e9800998ecf8427e
+        assert_eq!(content_hash(b""), "1B2M2Y8AsgTpgAmY7PhCfg");
+        assert_eq!(content_hash(b"raffler").len(), 22);
+        assert!(content_hash(&[0xff; 100])
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    }
+
+    #[test]
+    fn names_as_cargo_leptos_gives_them() {
+        let h = "Qm9vYmFyYmF6cXV4cXV1eA";
+        assert_eq!(hashed_name("raffler.wasm", h).unwrap(), format!("raffler.{h}.wasm"));
+        assert_eq!(hashed_name("raffler.d.ts", h).unwrap(), format!("raffler.d.{h}.ts"));
+        assert_eq!(hashed_name("raffler_bg.wasm.d.ts", h).unwrap(), format!("raffler_bg.wasm.d.{h}.ts"));
+        assert_eq!(
+            hashed_name("split___home_route_view_6209651931147527283.wasm", h).unwrap(),
+            format!("split___home_route_view_6209651931147527283.{h}.wasm")
+        );
+        assert_eq!(hashed_name(LOADER_PLACEHOLDER, h).unwrap(), format!("__wasm_split.{h}.js"));
+        assert_eq!(hashed_name(MANIFEST, h).unwrap(), format!("__wasm_split_manifest.{h}.json"));
+        assert!(hashed_name(LOADER_PLACEHOLDER, "short").is_err());
+        assert!(hashed_name("README", h).is_err());
+    }
+
+    #[test]
+    fn hash_txt_has_the_keys_leptos_reads() {
+        assert_eq!(
+            hash_txt("J", "W", "C", Some("M"), Some("S")),
+            "js: J\nwasm: W\ncss: C\nmanifest: M\nsplit: S\n"
+        );
+        assert_eq!(hash_txt("J", "W", "C", None, None), "js: J\nwasm: W\ncss: C\n");
+    }
+
+    #[test]
+    fn a_name_is_never_replaced_inside_a_longer_one() {
+        let renames = BTreeMap::from([
+            ("chunk_1.wasm".to_owned(), "chunk_1.AAAA.wasm".to_owned()),
+            ("chunk_11.wasm".to_owned(), "chunk_11.BBBB.wasm".to_owned()),
+        ]);
+        assert_eq!(
+            replace_names("\"./chunk_11.wasm\" \"./chunk_1.wasm\"", &renames),
+            "\"./chunk_11.BBBB.wasm\" \"./chunk_1.AAAA.wasm\""
+        );
+    }
+
+    #[test]
+    fn the_manifest_names_the_hashed_chunks() {
+        let renames = BTreeMap::from([
+            ("chunk_5.wasm".to_owned(), "chunk_5.AAAAAAAAAAAAAAAAAAAAAA.wasm".to_owned()),
+            ("chunk_50.wasm".to_owned(), "chunk_50.BBBBBBBBBBBBBBBBBBBBBB.wasm".to_owned()),
+            ("raffler.js".to_owned(), "raffler.CCCCCCCCCCCCCCCCCCCCCC.js".to_owned()),
+        ]);
+        let manifest = "{\n  \"b\": [\"chunk_5\", \"chunk_50\"],\n  \"a\": [\"chunk_50\", \"raffler\"]\n}";
+        assert_eq!(
+            rewrite_manifest(manifest, &renames).unwrap(),
+            r#"{"a":["chunk_50.BBBBBBBBBBBBBBBBBBBBBB","raffler"],"b":["chunk_5.AAAAAAAAAAAAAAAAAAAAAA","chunk_50.BBBBBBBBBBBBBBBBBBBBBB"]}"#
+        );
+    }
+
+    #[test]
+    fn bytes_are_replaced_in_place() {
+        let mut wasm = b"\0\x01./__wasm_split.______________________.js\0end".to_vec();
+        replace_bytes(&mut wasm, LOADER_PLACEHOLDER.as_bytes(), b"__wasm_split.Qm9vYmFyYmF6cXV4cXV1eA.js");
+        assert_eq!(wasm, b"\0\x01./__wasm_split.Qm9vYmFyYmF6cXV4cXV1eA.js\0end".to_vec());
+    }
+
+    #[test]
+    fn which_files_get_a_hash() {
+        assert!(is_hashed_here(Path::new("raffler.css"), "raffler.css"));
+        assert!(!is_hashed_here(Path::new("other.css"), "raffler.css"));
+        assert!(is_hashed_here(Path::new("raffler.d.ts"), "raffler.css"));
+        assert!(!is_hashed_here(Path::new("snippets/app-123/inline0.js"), "raffler.css"));
+        assert!(!is_hashed_here(Path::new("sub/raffler.css"), "raffler.css"));
+    }
+
+    /// A whole split site in a folder: names, hash.txt's hashes and the references between the
+    /// files come out as the server and the loader expect them.
+    #[test]
+    fn a_split_site_is_hashed_and_wired() {
+        let dir = std::env::temp_dir().join(format!("sitebuild-hash-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let js = "import * as s from \"./__wasm_split.______________________.js\";";
+        let loader = "import { initSync } from \"./raffler.js\";\nfetch(new URL(\"./chunk_4.wasm\", import.meta.url));";
+        let manifest = "{\n  \"__home\": [\n    \"chunk_4\"\n  ]\n}";
+        fs::write(dir.join("raffler.js"), js).unwrap();
+        fs::write(dir.join("raffler.wasm"), b"\0asm main").unwrap();
+        fs::write(dir.join("raffler.css"), "a{}").unwrap();
+        fs::write(dir.join("chunk_4.wasm"), b"\0asm ./__wasm_split.______________________.js").unwrap();
+        fs::write(dir.join(LOADER_PLACEHOLDER), loader).unwrap();
+        fs::write(dir.join(MANIFEST), manifest).unwrap();
+
+        let hashes = hash_site(&dir, "raffler", true).unwrap();
+        assert_eq!(hashes.js, content_hash(js.as_bytes()));
+        assert_eq!(hashes.wasm, content_hash(b"\0asm main"));
+        assert_eq!(hashes.css, content_hash(b"a{}"));
+        assert_eq!(hashes.manifest.as_deref(), Some(content_hash(manifest.as_bytes()).as_str()));
+
+        let chunk =
+            format!("chunk_4.{}.wasm", content_hash(b"\0asm ./__wasm_split.______________________.js"));
+        let split = hashes.split.clone().unwrap();
+        let final_loader = fs::read_to_string(dir.join(format!("__wasm_split.{split}.js"))).unwrap();
+        // The loader is named by its final bytes, and names the hashed JS and chunk.
+        assert_eq!(content_hash(final_loader.as_bytes()), split);
+        assert!(final_loader.contains(&format!("./raffler.{}.js", hashes.js)));
+        assert!(final_loader.contains(&format!("./{chunk}")));
+        // The JS imports the final loader; the chunk names it too.
+        let main = fs::read_to_string(dir.join(format!("raffler.{}.js", hashes.js))).unwrap();
+        assert_eq!(main, format!("import * as s from \"./__wasm_split.{split}.js\";"));
+        let chunk_bytes = fs::read(dir.join(&chunk)).unwrap();
+        assert!(chunk_bytes.ends_with(format!("__wasm_split.{split}.js").as_bytes()));
+        let manifest_text =
+            fs::read_to_string(dir.join(format!("__wasm_split_manifest.{}.json", hashes.manifest.unwrap())))
+                .unwrap();
+        assert_eq!(manifest_text, format!("{{\"__home\":[\"{}\"]}}", chunk.trim_end_matches(".wasm")));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -44,7 +44,7 @@ pub fn compress_all(root: &Path) -> Result<()> {
     // Largest first, so that no core is left with the wasm at the end.
     let mut files: Vec<(u64, PathBuf)> =
         files.into_iter().map(|f| (fs::metadata(&f).map(|m| m.len()).unwrap_or(0), f)).collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|file| std::cmp::Reverse(file.0));
     let queue = Mutex::new(files.into_iter().map(|(_, f)| f).collect::<Vec<_>>().into_iter());
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     std::thread::scope(|scope| {

@@ -16,7 +16,7 @@ use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 /// The flag cargo-leptos adds to the wasm's rustflags for `--split`.
 pub const EMIT_RELOCS: &str = "-Clink-args=--emit-relocs";
@@ -113,36 +113,58 @@ pub fn bindgen(input: &Path, out_dir: &Path, out_name: &str, split: bool) -> Res
         .keep_lld_exports(split)
         .demangle(!split)
         .typescript(split)
+        // The CLI's default (the library's is the opposite): `init()` with no argument finds
+        // the wasm beside the JS. Leptos and verify.js pass the path, but the JS stays the
+        // CLI's, byte for byte.
+        .omit_default_module_path(false)
         .out_name(out_name);
     bindgen.generate(out_dir).with_context(|| format!("wasm-bindgen on {}", input.display()))
 }
 
-/// `wasm-opt -Oz` on every file, two at a time (a 2-core machine). The features are those
-/// cargo-leptos enables: what Rust's wasm32 target emits that binaryen does not assume.
+/// `wasm-opt -Oz` on every file, as many at a time as there are cores, the largest first (the
+/// main wasm takes most of the time; the chunks run beside it). The features are those
+/// cargo-leptos enables: what Rust's wasm32 target emits that binaryen does not assume. Its
+/// output is shown only when it fails, as cargo-leptos does: every file gives a harmless
+/// "unknown name subsection" warning (rustc's name section is newer than binaryen reads).
 fn optimize(files: &[PathBuf], root: &Path) -> Result<()> {
     crate::say(&format!("wasm-opt -Oz on {} files", files.len()));
+    let mut files = files.to_vec();
+    files.sort_by_key(|file| std::cmp::Reverse(fs::metadata(file).map(|m| m.len()).unwrap_or(0)));
     let parallel = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    for batch in files.chunks(parallel) {
-        let children: Vec<_> = batch
-            .iter()
-            .map(|file| {
-                let child = Command::new("wasm-opt")
-                    .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
-                    .arg(file)
-                    .arg("-o")
-                    .arg(file)
-                    .spawn()
-                    .context("starting wasm-opt (binaryen from npm: source scripts/tools.sh)")?;
-                Ok((file, child))
-            })
-            .collect::<Result<_>>()?;
-        for (file, mut child) in children {
-            if !child.wait()?.success() {
-                bail!("wasm-opt failed on {}", shown(file, root));
+    let mut queue = files.iter();
+    let mut running: Vec<(&PathBuf, Child)> = Vec::new();
+    loop {
+        while running.len() < parallel {
+            let Some(file) = queue.next() else { break };
+            let child = Command::new("wasm-opt")
+                .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
+                .arg(file)
+                .arg("-o")
+                .arg(file)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .context("starting wasm-opt (binaryen from npm: source scripts/tools.sh)")?;
+            running.push((file, child));
+        }
+        if running.is_empty() {
+            return Ok(());
+        }
+        // Whichever ends first frees a core (polled: std has no wait-for-any).
+        let done = loop {
+            if let Some(i) = running.iter_mut().position(|(_, child)| matches!(child.try_wait(), Ok(Some(_))))
+            {
+                break i;
             }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let (file, child) = running.swap_remove(done);
+        let output = child.wait_with_output()?;
+        if !output.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+            bail!("wasm-opt failed on {}", shown(file, root));
         }
     }
-    Ok(())
 }
 
 /// Minifies the JS in place: whitespace, names and syntax, as an ES module (its exports and
@@ -150,6 +172,9 @@ fn optimize(files: &[PathBuf], root: &Path) -> Result<()> {
 fn minify_js(file: &Path) -> Result<()> {
     let mut esbuild = Command::new("esbuild");
     esbuild.arg(file).args(["--minify", "--format=esm", "--log-level=warning", "--allow-overwrite"]);
+    // wasm-bindgen lists the split loader once per import in the wasm's import object, under
+    // the same key: the same module each time, so which one wins does not matter.
+    esbuild.arg("--log-override:duplicate-object-key=silent");
     esbuild.arg(format!("--outfile={}", file.display()));
     crate::run(&mut esbuild, "esbuild (from npm: source scripts/tools.sh)")
 }

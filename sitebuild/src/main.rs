@@ -27,6 +27,7 @@ use config::Project;
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 fn main() {
@@ -54,6 +55,7 @@ fn run_cli(args: Vec<String>) -> Result<()> {
 /// The whole release build (see the crate's comment).
 fn site(with_server: bool) -> Result<()> {
     let started = Instant::now();
+    say("reading the project");
     let project = Project::load()?;
     // The server does not need the site to compile: built beside the wasm, it keeps the
     // second core busy while the wasm's single-unit LTO link runs on one.
@@ -140,7 +142,10 @@ pub fn run(command: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// A step, in the same bold `==>` as the scripts.
+/// A step, in the same bold `==>` as the scripts, with the seconds since the start (which
+/// step takes how long is the first question when a build is slow).
 pub fn say(message: &str) {
-    eprintln!("\x1b[1m==> sitebuild: {message}\x1b[0m");
+    static START: OnceLock<Instant> = OnceLock::new();
+    let elapsed = START.get_or_init(Instant::now).elapsed().as_secs_f32();
+    eprintln!("\x1b[1m==> sitebuild [{elapsed:5.1} s]: {message}\x1b[0m");
 }

@@ -23,6 +23,8 @@ pub const EMIT_RELOCS: &str = "-Clink-args=--emit-relocs";
 
 /// The rustflags for the wasm build: the caller's, if any, and the split's flag. Returns the
 /// variable to set and its value (cargo reads `CARGO_ENCODED_RUSTFLAGS` before `RUSTFLAGS`).
+/// Setting either makes cargo ignore `rustflags` from its config files (cargo-leptos merges
+/// those in; this project has none): put such flags in `RUSTFLAGS` instead.
 pub fn wasm_rustflags(encoded: Option<&str>, plain: Option<&str>) -> (&'static str, String) {
     match (encoded, plain) {
         (Some(flags), _) if !flags.is_empty() => {

@@ -11,7 +11,8 @@
 //! - `hash.txt` says `js`, `wasm`, `css`, `manifest` and `split` hashes, one a line.
 //!
 //! Differences from cargo-leptos, deliberate: replacements run longest name first (cargo-leptos
-//! goes in a hash map's order, so `chunk_1.wasm` could be replaced inside `chunk_11.wasm`), and
+//! goes in a hash map's order, so a name that ends another, `raffler.js` in `old_raffler.js`,
+//! could be replaced inside it), and
 //! the manifest keeps its keys sorted (see `front.rs`), so a build names its files the same way
 //! every time.
 
@@ -291,12 +292,12 @@ mod tests {
     #[test]
     fn a_name_is_never_replaced_inside_a_longer_one() {
         let renames = BTreeMap::from([
-            ("chunk_1.wasm".to_owned(), "chunk_1.AAAA.wasm".to_owned()),
-            ("chunk_11.wasm".to_owned(), "chunk_11.BBBB.wasm".to_owned()),
+            ("raffler.js".to_owned(), "raffler.AAAA.js".to_owned()),
+            ("old_raffler.js".to_owned(), "old_raffler.BBBB.js".to_owned()),
         ]);
         assert_eq!(
-            replace_names("\"./chunk_11.wasm\" \"./chunk_1.wasm\"", &renames),
-            "\"./chunk_11.BBBB.wasm\" \"./chunk_1.AAAA.wasm\""
+            replace_names("\"./old_raffler.js\" \"./raffler.js\"", &renames),
+            "\"./old_raffler.BBBB.js\" \"./raffler.AAAA.js\""
         );
     }
 

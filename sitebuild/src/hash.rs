@@ -10,7 +10,9 @@
 //!   chunks, so a changed chunk gives a new loader name);
 //! - `hash.txt` says `js`, `wasm`, `css`, `manifest` and `split` hashes, one a line.
 //!
-//! Differences from cargo-leptos, deliberate: replacements run longest name first (cargo-leptos
+//! Differences from cargo-leptos, deliberate: the JS's name covers the loader and the chunks,
+//! and the main wasm is named by its final bytes (see `hash_site`: with cargo-leptos' names a
+//! browser could keep a year-old JS whose loader is gone); replacements run longest name first (cargo-leptos
 //! goes in a hash map's order, so a name that ends another, `raffler.js` in `old_raffler.js`,
 //! could be replaced inside it), and
 //! the manifest keeps its keys sorted (see `front.rs`), so a build names its files the same way
@@ -155,6 +157,24 @@ pub fn hash_site(pkg: &Path, output_name: &str, split: bool) -> Result<Hashes> {
         }
         hashes.insert(name, hash);
     }
+    let js_name = format!("{output_name}.js");
+    let wasm_name = format!("{output_name}.wasm");
+    if split {
+        // The JS and the loader import each other, so neither can be named by its final bytes;
+        // cargo-leptos names the JS by its bytes with the loader's placeholder, which stay the
+        // same when only a lazy screen changed, and a browser that cached the JS (a year,
+        // immutable) would then import a loader the new site no longer has. Here the JS's name
+        // also covers the loader and every chunk, so it changes whenever they do.
+        let js_hash = hashes.get(&js_name).context("no JS in the site")?;
+        let loader = fs::read(pkg.join(LOADER_PLACEHOLDER)).context("no split loader in the site")?;
+        let mut covered = format!("{js_hash}\n{}\n", content_hash(&loader));
+        for (name, hash) in &hashes {
+            if name.ends_with(".wasm") && *name != wasm_name {
+                covered.push_str(&format!("{name} {hash}\n"));
+            }
+        }
+        hashes.insert(js_name.clone(), content_hash(covered.as_bytes()));
+    }
     let mut renames: BTreeMap<String, String> = BTreeMap::new();
     for (name, hash) in &hashes {
         let path = Path::new(name);
@@ -164,7 +184,6 @@ pub fn hash_site(pkg: &Path, output_name: &str, split: bool) -> Result<Hashes> {
         renames.insert(name.clone(), new);
     }
     let hash_of = |name: &str| hashes.get(name).cloned().with_context(|| format!("no {name} in the site"));
-    let js_name = format!("{output_name}.js");
     let js = renames.get(&js_name).cloned().context("no JS in the site")?;
     rewrite_text(&pkg.join(&js), &renames)?;
 
@@ -185,9 +204,18 @@ pub fn hash_site(pkg: &Path, output_name: &str, split: bool) -> Result<Hashes> {
     } else {
         None
     };
+    // The main wasm names the loader (its imports), so it changed above: name it by its final
+    // bytes (cargo-leptos keeps the name of its bytes before, the same trap as the JS's). Only
+    // hash.txt names it; the chunks do not name the loader, so theirs stand.
+    let mut wasm_hash = hash_of(&wasm_name)?;
+    if split {
+        let first = renames.get(&wasm_name).context("no wasm in the site")?;
+        wasm_hash = content_hash(&fs::read(pkg.join(first))?);
+        fs::rename(pkg.join(first), pkg.join(hashed_name(&wasm_name, &wasm_hash)?))?;
+    }
     Ok(Hashes {
         js: hash_of(&js_name)?,
-        wasm: hash_of(&format!("{output_name}.wasm"))?,
+        wasm: wasm_hash,
         css: hash_of(&style_name)?,
         manifest: hashes.get(MANIFEST).cloned(),
         split: split_hash,
@@ -331,46 +359,70 @@ mod tests {
         assert!(!is_hashed_here(Path::new("sub/raffler.css"), "raffler.css"));
     }
 
-    /// A whole split site in a folder: names, hash.txt's hashes and the references between the
-    /// files come out as the server and the loader expect them.
-    #[test]
-    fn a_split_site_is_hashed_and_wired() {
-        let dir = std::env::temp_dir().join(format!("sitebuild-hash-{}", std::process::id()));
+    /// A split site as the build leaves it before hashing, in a folder of its own: the main
+    /// wasm imports the loader by its placeholder name (the chunks do not name it).
+    fn split_site(tag: &str, chunk: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("sitebuild-hash-{}-{tag}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         let js = "import * as s from \"./__wasm_split.______________________.js\";";
         let loader = "import { initSync } from \"./raffler.js\";\nfetch(new URL(\"./chunk_4.wasm\", import.meta.url));";
-        let manifest = "{\n  \"__home\": [\n    \"chunk_4\"\n  ]\n}";
         fs::write(dir.join("raffler.js"), js).unwrap();
-        fs::write(dir.join("raffler.wasm"), b"\0asm main").unwrap();
+        fs::write(dir.join("raffler.wasm"), b"\0asm main ./__wasm_split.______________________.js").unwrap();
         fs::write(dir.join("raffler.css"), "a{}").unwrap();
-        fs::write(dir.join("chunk_4.wasm"), b"\0asm ./__wasm_split.______________________.js").unwrap();
+        fs::write(dir.join("chunk_4.wasm"), chunk).unwrap();
         fs::write(dir.join(LOADER_PLACEHOLDER), loader).unwrap();
-        fs::write(dir.join(MANIFEST), manifest).unwrap();
+        fs::write(dir.join(MANIFEST), "{\n  \"__home\": [\n    \"chunk_4\"\n  ]\n}").unwrap();
+        dir
+    }
 
+    /// Names, hash.txt's hashes and the references between the files come out as the server
+    /// and the loader expect them, each name the hash of the file's final bytes but the JS's.
+    #[test]
+    fn a_split_site_is_hashed_and_wired() {
+        let dir = split_site("wired", b"\0asm chunk");
         let hashes = hash_site(&dir, "raffler", true).unwrap();
-        assert_eq!(hashes.js, content_hash(js.as_bytes()));
-        assert_eq!(hashes.wasm, content_hash(b"\0asm main"));
         assert_eq!(hashes.css, content_hash(b"a{}"));
+        let manifest = "{\n  \"__home\": [\n    \"chunk_4\"\n  ]\n}";
         assert_eq!(hashes.manifest.as_deref(), Some(content_hash(manifest.as_bytes()).as_str()));
 
-        let chunk =
-            format!("chunk_4.{}.wasm", content_hash(b"\0asm ./__wasm_split.______________________.js"));
+        let chunk = format!("chunk_4.{}.wasm", content_hash(b"\0asm chunk"));
+        assert!(dir.join(&chunk).is_file());
         let split = hashes.split.clone().unwrap();
-        let final_loader = fs::read_to_string(dir.join(format!("__wasm_split.{split}.js"))).unwrap();
+        let loader_name = format!("__wasm_split.{split}.js");
+        let final_loader = fs::read_to_string(dir.join(&loader_name)).unwrap();
         // The loader is named by its final bytes, and names the hashed JS and chunk.
         assert_eq!(content_hash(final_loader.as_bytes()), split);
         assert!(final_loader.contains(&format!("./raffler.{}.js", hashes.js)));
         assert!(final_loader.contains(&format!("./{chunk}")));
-        // The JS imports the final loader; the chunk names it too.
+        // The JS imports the final loader.
         let main = fs::read_to_string(dir.join(format!("raffler.{}.js", hashes.js))).unwrap();
-        assert_eq!(main, format!("import * as s from \"./__wasm_split.{split}.js\";"));
-        let chunk_bytes = fs::read(dir.join(&chunk)).unwrap();
-        assert!(chunk_bytes.ends_with(format!("__wasm_split.{split}.js").as_bytes()));
+        assert_eq!(main, format!("import * as s from \"./{loader_name}\";"));
+        // The main wasm imports it too, and is named by its bytes with that name in them.
+        let wasm = fs::read(dir.join(format!("raffler.{}.wasm", hashes.wasm))).unwrap();
+        assert_eq!(wasm, format!("\0asm main ./{loader_name}").into_bytes());
+        assert_eq!(content_hash(&wasm), hashes.wasm);
         let manifest_text =
             fs::read_to_string(dir.join(format!("__wasm_split_manifest.{}.json", hashes.manifest.unwrap())))
                 .unwrap();
         assert_eq!(manifest_text, format!("{{\"__home\":[\"{}\"]}}", chunk.trim_end_matches(".wasm")));
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A change in a lazy screen alone (a chunk) leaves the JS's own bytes as they were, but
+    /// gives it a new name: a browser that cached the old JS for a year must not keep it, since
+    /// it imports a loader the new site no longer has.
+    #[test]
+    fn a_changed_chunk_renames_the_js_and_the_main_wasm() {
+        let before = split_site("before", b"\0asm chunk");
+        let after = split_site("after", b"\0asm chunk, changed");
+        let old = hash_site(&before, "raffler", true).unwrap();
+        let new = hash_site(&after, "raffler", true).unwrap();
+        assert_ne!(old.js, new.js);
+        assert_ne!(old.split, new.split);
+        assert_ne!(old.wasm, new.wasm);
+        assert_eq!(old.css, new.css);
+        fs::remove_dir_all(&before).unwrap();
+        fs::remove_dir_all(&after).unwrap();
     }
 }

@@ -14,8 +14,9 @@ COPY --from=rust:1.95-bookworm /usr/local/rustup /usr/local/rustup
 ENV CARGO_HOME=/usr/local/cargo RUSTUP_HOME=/usr/local/rustup PATH=/usr/local/cargo/bin:$PATH \
     CARGO_INCREMENTAL=0
 WORKDIR /src
-# The tools first (wasm32 target, cargo-leptos, wasm-bindgen-cli, binaryen's wasm-opt from npm):
-# a layer of their own, rebuilt only when the lock files change.
+# The tools first (the wasm32 target; binaryen's wasm-opt and esbuild from npm): a layer of their
+# own, rebuilt only when the lock files change. No cargo-leptos: scripts/dist.sh builds with
+# sitebuild/ (a workspace member, compiled in the next step with the rest).
 COPY scripts/tools.sh scripts/tools.sh
 COPY Cargo.lock Cargo.lock
 COPY end2end/package.json end2end/package-lock.json end2end/

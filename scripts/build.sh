@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the release (the server, and the site: wasm, JS, CSS under hashed names, each with its
 # brotli and gzip precompressed beside it) unless what is built is already up to date.
-# `--split` cuts the wasm at the lazy routes (app/src/lib.rs): the main wasm holds the phone's
+# The build is sitebuild's (sitebuild/, compiled on first use): what `cargo leptos build
+# --release --precompress --split` did, with the same output, without compiling cargo-leptos.
+# The split cuts the wasm at the lazy routes (app/src/lib.rs): the main wasm holds the phone's
 # page, the other screens load as chunks (`split_*.<hash>.wasm`) through the split loader
 # (`__wasm_split.<hash>.js`), named with the manifest in hash.txt.
 #   scripts/build.sh            builds if any source changed since the last release build
 #   scripts/build.sh --force    builds anyway
-# Results: target/release/server, target/release/hash.txt, target/site/. The server run alone
-# finds target/site by itself (see server/src/site.rs); scripts/dist.sh packs them as one folder.
+# Results: target/release/server, target/release/hash.txt, target/site/ (under CARGO_TARGET_DIR
+# when it is set). The server run alone finds target/site by itself (see server/src/site.rs);
+# scripts/dist.sh packs them as one folder.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/tools.sh"
 cd "$RAFFLER_ROOT"
@@ -29,7 +32,7 @@ up_to_date() {
   [ -f "$target/site/verifier/verifier_bg.wasm" ] || return 1
   # public/verifier/ is built here (by build_verifier.sh), not a source. Files only: remaking
   # public/verifier/ touches the folder public/ itself, which made every run rebuild.
-  [ -z "$(find app core frontend server verifier style public Cargo.toml Cargo.lock scripts/build_verifier.sh \
+  [ -z "$(find app core frontend server verifier sitebuild style public Cargo.toml Cargo.lock scripts/build_verifier.sh \
     -path public/verifier -prune -o -type f -newer "$stamp" -print -quit)" ]
 }
 
@@ -37,15 +40,15 @@ if [ "${1:-}" != "--force" ] && up_to_date; then
   say "release build is up to date (scripts/build.sh --force rebuilds)"
   exit 0
 fi
-say "cargo leptos build --release --precompress --split"
+say "release build (sitebuild site: the server, the split wasm, JS, CSS, public/, compressed)"
 # Stamped before the build starts: a file saved during the build makes the next run rebuild.
 mkdir -p "$target/release"
 touch "$stamp.new"
-# The verify page's own wasm, into public/ for cargo-leptos to copy into the site.
+# The verify page's own wasm, into public/ for the site build to copy into the site.
 scripts/build_verifier.sh
-cargo leptos build --release --precompress --split
-# cargo-leptos' gzip (libflate) is weaker than gzip -9 (the wasm: 457 KiB against 388 KiB), and
-# gzip is what a browser gets over plain HTTP (Chromium asks for brotli over HTTPS only).
+sitebuild site
+# flate2's best (as cargo-leptos' libflate before it) is weaker than gzip -9, and gzip is what
+# a browser gets over plain HTTP (Chromium asks for brotli over HTTPS only).
 find "$target/site" -name '*.gz' -print0 | while IFS= read -r -d '' packed; do
   gzip -9 -n -c "${packed%.gz}" >"$packed"
 done

@@ -34,6 +34,7 @@ cargo clippy -p loadgen --all-targets -- -D warnings
 cargo clippy -p relay-stub --all-targets -- -D warnings
 cargo clippy -p verifier --all-targets -- -D warnings
 cargo clippy -p verifier --lib --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p sitebuild --all-targets -- -D warnings
 
 say "cargo test"
 # The beacon evenings (server/tests/beacon.rs) leave their downloaded records here for the
@@ -45,6 +46,8 @@ cargo test -p raffler-core --features beacon raffle::beacon
 cargo test -p app
 RAFFLER_RECORD_OUT_DIR="$record_dir" cargo test -p server
 cargo test -p relay-stub -p verifier
+# The site build tool in its own profile: the release build below reuses what this compiles.
+cargo test -p sitebuild --profile tool
 
 # raffler-draw/1 checked by a second, independent implementation (docs/fairness.md): the Python
 # check must pass a record the core drew, and must refuse the same record with one winner changed.
@@ -96,13 +99,25 @@ fi
 # starts its raffle from this one address, so the per-address raffle limit is raised.
 # Its raffles go to a database of their own, not to the data/ of a raffler run by hand.
 e2e_data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-e2e.XXXXXX")"
-trap 'rm -rf "$e2e_data"' EXIT
-# --precompress --split: the brotli and gzip files the server sends and the wasm cut at the lazy
-# routes, as scripts/build.sh builds them; tests/deploy_artifact.spec.ts packs this build with
-# scripts/dist.sh and runs it alone.
-# The verify page's wasm goes into public/, which cargo-leptos copies; the local drand relay serves the
-# verify spec's beacon. Every other spec runs with the beacon off (the draws are "seed only").
-scripts/build_verifier.sh
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+  fi
+  rm -rf "$e2e_data"
+}
+trap stop_server EXIT
+# The release build as scripts/serve.sh serves it (scripts/build.sh: the wasm split at the lazy
+# routes, the brotli and gzip files the server sends; nothing to do when it is up to date), with
+# the verify page's wasm in it; tests/deploy_artifact.spec.ts packs this build with
+# scripts/dist.sh and runs it alone. The local drand relay serves the verify spec's beacon.
+# Every other spec runs with the beacon off (the draws are "seed only").
+scripts/build.sh
 cargo build --release -p relay-stub
+# The server as an operator runs it: alone, finding its site beside itself, in production
+# mode, on port 3000 (end2end/global-setup.ts waits until it answers).
 RAFFLER_BEACON_RELAYS=off RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 \
-  RAFFLER_DATABASE="$e2e_data/raffler.db" cargo leptos end-to-end --release --precompress --split
+  RAFFLER_DATABASE="$e2e_data/raffler.db" "${CARGO_TARGET_DIR:-$RAFFLER_ROOT/target}/release/server" &
+server_pid=$!
+(cd end2end && npx playwright test)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs what building Raffler needs, skipping whatever is already there. Sourced by serve.sh
-# and test.sh (it exports PATH), so it must not `exit`.
+# Installs what building Raffler needs, skipping whatever is already there. Sourced by build.sh,
+# test.sh and watch.sh (it exports PATH and defines `sitebuild`), so it must not `exit`.
 #   - the wasm32 target (RUSTUP_AUTO_INSTALL=0: rust-toolchain.toml alone installs nothing)
-#   - cargo-leptos 0.3.10 built with no_downloads (0.3.11 needs a newer rustc)
-#   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
-#   - the npm packages in end2end/, whose binaryen provides wasm-opt (Debian's wasm-opt 108
-#     emits wasm that fails in the browser, so never use it)
+#   - the npm packages in end2end/: binaryen provides wasm-opt (Debian's wasm-opt 108 emits
+#     wasm that fails in the browser, so never use it), esbuild minifies the JS
+#   - `sitebuild`: the release build of the site (sitebuild/, a workspace member) compiled on
+#     first use; it does what `cargo leptos build --release --precompress --split` did
+# cargo-leptos is not needed to build, serve or test: only `cargo leptos watch` (the development
+# loop) uses it, and scripts/watch.sh installs it the first time (install_watch_tools below).
 
 set -euo pipefail
 RAFFLER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,31 +20,41 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# Build tools need no speed of their own: cargo-leptos' release profile (fat LTO, one codegen
-# unit) made its install the longest step of a first run. Lightly optimized, without LTO and in
-# many codegen units no single-threaded LTO link ends it, and it still rebuilds and compresses
-# the site in under a minute. What it saves was not measured on an idle machine (README, "First
-# run": on a loaded one it cost twice the CPU of --debug).
-tool_profile=(env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_INCREMENTAL=0)
-
-if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (a few minutes, once)"
-  "${tool_profile[@]}" cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
-fi
-
-bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$RAFFLER_ROOT/Cargo.lock")"
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
-  say "installing wasm-bindgen-cli $bindgen_version (about 2 minutes, once)"
-  # --locked can fail on a pinned dependency that left the registry; then resolve afresh.
-  "${tool_profile[@]}" cargo install wasm-bindgen-cli --version "$bindgen_version" --locked \
-    || "${tool_profile[@]}" cargo install wasm-bindgen-cli --version "$bindgen_version" --force
-fi
-
 if [ ! -x "$RAFFLER_ROOT/end2end/node_modules/.bin/wasm-opt" ] \
+  || [ ! -x "$RAFFLER_ROOT/end2end/node_modules/.bin/esbuild" ] \
   || [ "$RAFFLER_ROOT/end2end/package-lock.json" -nt "$RAFFLER_ROOT/end2end/node_modules/.package-lock.json" ]; then
   say "installing the npm packages in end2end/"
   (cd "$RAFFLER_ROOT/end2end" && npm ci --no-audit --no-fund)
 fi
 
 export PATH="$RAFFLER_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+# Runs the site build tool, compiling it first if a source changed (cargo decides; nothing to
+# do takes a fraction of a second). Its `tool` profile (Cargo.toml) compiles fast and optimizes
+# only the compressors. The first time: about 2 minutes (README, "First run").
+sitebuild() {
+  cargo build --package sitebuild --profile tool
+  "${CARGO_TARGET_DIR:-$RAFFLER_ROOT/target}/tool/sitebuild" "$@"
+}
+
+# cargo-leptos and wasm-bindgen-cli, for `cargo leptos watch` only (scripts/watch.sh).
+# cargo-leptos 0.3.10 built with no_downloads (0.3.11 needs a newer rustc); wasm-bindgen-cli at
+# exactly the wasm-bindgen version in Cargo.lock. Build tools need no speed of their own:
+# lightly optimized, without LTO and in many codegen units no single-threaded LTO link ends the
+# install (cargo-leptos' own release profile took 20 minutes on this project's machine).
+install_watch_tools() {
+  local tool_profile=(env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
+    CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_INCREMENTAL=0)
+  if ! cargo leptos --version 2>/dev/null | grep -q " $CARGO_LEPTOS_VERSION\$"; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (once; 20 minutes or more on 2 cores)"
+    "${tool_profile[@]}" cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+  local bindgen_version
+  bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$RAFFLER_ROOT/Cargo.lock")"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
+    say "installing wasm-bindgen-cli $bindgen_version (about 2 minutes, once)"
+    # --locked can fail on a pinned dependency that left the registry; then resolve afresh.
+    "${tool_profile[@]}" cargo install wasm-bindgen-cli --version "$bindgen_version" --locked \
+      || "${tool_profile[@]}" cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+  fi
+}

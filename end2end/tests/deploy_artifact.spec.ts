@@ -3,8 +3,8 @@
 // cargo-leptos' LEPTOS_* variables, as a systemd unit or a container would start it. Its pages
 // must hydrate: a host starts a raffle, a phone joins, the host draws, the phone learns it won.
 //
-// It packs what `cargo leptos end-to-end --release --precompress --split` (scripts/test.sh) has
-// just built, so it needs that release build in target/. The wasm is split at the lazy routes:
+// It packs what scripts/build.sh (run by scripts/test.sh) has built, so it needs that release
+// build in target/ (or CARGO_TARGET_DIR). The wasm is split at the lazy routes:
 // the artifact must carry the chunks of the home, host and stage screens, and the phone's page
 // must load none of them.
 import { expect, test, type Page } from "@playwright/test";
@@ -30,7 +30,7 @@ test.beforeAll(async () => {
   expect(packed.status, `scripts/dist.sh --no-build failed: ${packed.stderr}`).toBe(0);
   const elsewhere = path.join(scratch, "elsewhere");
   mkdirSync(elsewhere);
-  // A clean environment: no LEPTOS_* (the test run has them, from cargo-leptos), no cargo.
+  // A clean environment: no LEPTOS_* (`cargo leptos watch` would set them), no cargo.
   const env: Record<string, string> = {
     PATH: "/usr/bin:/bin",
     HOME: scratch,

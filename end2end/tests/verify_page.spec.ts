@@ -18,7 +18,8 @@ let relay: ChildProcess | undefined;
 test.use({ baseURL: server.url });
 
 test.beforeAll(async () => {
-  const child = spawn(path.join(root, "target/release/relay-stub"), ["--port", "3024", "--period", "1"], {
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
+  const child = spawn(path.join(target, "release", "relay-stub"), ["--port", "3024", "--period", "1"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   relay = child;

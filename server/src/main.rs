@@ -42,7 +42,7 @@ async fn main() -> anyhow::Result<()> {
         server::site::Found::Missing { looked_in } => tracing::error!(
             ?looked_in,
             "no site files (pkg/) beside the binary: pages will load but never come alive; \
-             build with `cargo leptos build --release` or deploy the artifact of scripts/dist.sh"
+             build with scripts/build.sh or deploy the artifact of scripts/dist.sh"
         ),
     }
     let leptos = site.options;

@@ -9,6 +9,10 @@
 use crate::raffle::Rejected;
 use serde::{Deserialize, Serialize};
 
+// The browser's reader of server frames (`ServerMsg::decode`), with no serde: see decode.rs.
+mod decode;
+mod json;
+
 /// A message from a browser to the server. Variants without data are written `{}` so that
 /// serde refuses unknown fields in them too (it ignores `deny_unknown_fields` on unit variants).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -519,13 +523,22 @@ impl ServerMsg {
     }
 }
 
-/// A text frame that is not a [`ClientMsg`].
+/// A text frame that is not a [`ClientMsg`] (or, in the browser, not a [`ServerMsg`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     /// Not JSON, or a known `type` with missing, extra or mistyped fields.
     Malformed(String),
     /// Well-formed JSON whose `type` this server does not know.
     UnknownType(String),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Malformed(detail) => f.write_str(detail),
+            DecodeError::UnknownType(kind) => write!(f, "unknown message type `{kind}`"),
+        }
+    }
 }
 
 impl DecodeError {

@@ -95,7 +95,8 @@ mod link {
                             frame = read.next().fuse() => match frame {
                                 Some(Ok(Message::Text(text))) => {
                                     last_heard.set(js_sys::Date::now());
-                                    match serde_json::from_str::<ServerMsg>(&text) {
+                                    // Not serde: its derived decoder was a sixth of this wasm (core's protocol/decode.rs).
+                                    match ServerMsg::decode(&text) {
                                         Ok(msg) => {
                                             // Only a server that answers properly resets the
                                             // backoff: one that takes the socket and closes it at

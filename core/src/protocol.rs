@@ -9,8 +9,10 @@
 use crate::raffle::Rejected;
 use serde::{Deserialize, Serialize};
 
-// The browser's reader of server frames (`ServerMsg::decode`), with no serde: see decode.rs.
+// The browser's reader of server frames (`ServerMsg::decode`) and writer of its own
+// (`ClientMsg::to_json`), with no serde: see decode.rs and encode.rs.
 mod decode;
+mod encode;
 mod json;
 
 /// A message from a browser to the server. Variants without data are written `{}` so that
@@ -614,10 +616,6 @@ impl ClientMsg {
                 _ => DecodeError::Malformed(err.to_string()),
             }
         })
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("client messages have only string keys")
     }
 }
 

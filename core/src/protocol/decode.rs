@@ -21,7 +21,10 @@ impl ServerMsg {
     /// (a newer server: the page skips it), `Err(Malformed)` for anything else wrong.
     pub fn decode(text: &str) -> Result<ServerMsg, DecodeError> {
         let mut fields = json::parse(text).and_then(Fields::of).map_err(DecodeError::Malformed)?;
-        let kind: String = fields.req("type").map_err(DecodeError::Malformed)?;
+        let kind: String = fields.req("type");
+        if let Some(error) = fields.error.take() {
+            return Err(DecodeError::Malformed(error));
+        }
         match message(&kind, fields) {
             Ok(Some(msg)) => Ok(msg),
             Ok(None) => Err(DecodeError::UnknownType(kind)),
@@ -33,81 +36,82 @@ impl ServerMsg {
 /// The message of type `kind` from its fields; `None` for a type this build does not know.
 fn message(kind: &str, mut f: Fields) -> Result<Option<ServerMsg>, String> {
     use ServerMsg as M;
-    Ok(Some(match kind {
-        "raffle_started" => M::RaffleStarted { code: f.req("code")?, host_token: f.req("host_token")? },
+    let msg = match kind {
+        "raffle_started" => M::RaffleStarted { code: f.req("code"), host_token: f.req("host_token") },
         "host_snapshot" => M::HostSnapshot {
-            seq: f.req("seq")?,
-            join_url: f.req("join_url")?,
-            qr_svg_url: f.req("qr_svg_url")?,
-            players: f.req("players")?,
-            connected: f.req("connected")?,
-            board: f.req("board")?,
+            seq: f.req("seq"),
+            join_url: f.req("join_url"),
+            qr_svg_url: f.req("qr_svg_url"),
+            players: f.req("players"),
+            connected: f.req("connected"),
+            board: f.req("board"),
         },
-        "players_joined" => M::PlayersJoined { players: f.req("players")?, total: f.req("total")? },
-        "players_gone" => M::PlayersGone { players: f.req("players")?, total: f.req("total")? },
-        "presence" => M::Presence { connected: f.req("connected")?, total: f.req("total")? },
-        "board" => M::Board { seq: f.req("seq")?, board: f.req("board")? },
+        "players_joined" => M::PlayersJoined { players: f.req("players"), total: f.req("total") },
+        "players_gone" => M::PlayersGone { players: f.req("players"), total: f.req("total") },
+        "presence" => M::Presence { connected: f.req("connected"), total: f.req("total") },
+        "board" => M::Board { seq: f.req("seq"), board: f.req("board") },
         "remote_paired" => {
-            M::RemotePaired { code: f.req("code")?, remote: f.req("remote")?, token: f.req("token")? }
+            M::RemotePaired { code: f.req("code"), remote: f.req("remote"), token: f.req("token") }
         }
         "remote_link" => {
-            M::RemoteLink { url: f.req("url")?, ms_left: f.req("ms_left")?, qr_svg: f.req("qr_svg")? }
+            M::RemoteLink { url: f.req("url"), ms_left: f.req("ms_left"), qr_svg: f.req("qr_svg") }
         }
-        "remote_revoked" => M::RemoteRevoked { seq: f.req("seq")? },
+        "remote_revoked" => M::RemoteRevoked { seq: f.req("seq") },
         "joined" => M::Joined {
-            seq: f.req("seq")?,
-            code: f.req("code")?,
-            token: f.req("token")?,
-            you: f.req("you")?,
-            fingerprint: f.opt("fingerprint")?,
+            seq: f.req("seq"),
+            code: f.req("code"),
+            token: f.req("token"),
+            you: f.req("you"),
+            fingerprint: f.opt("fingerprint"),
         },
-        "resumed" => M::Resumed { seq: f.req("seq")? },
+        "resumed" => M::Resumed { seq: f.req("seq") },
         "player_snapshot" => M::PlayerSnapshot {
-            seq: f.req("seq")?,
-            code: f.req("code")?,
-            you: f.req("you")?,
-            ended: f.req("ended")?,
-            draws: f.req("draws")?,
-            fingerprint: f.opt("fingerprint")?,
+            seq: f.req("seq"),
+            code: f.req("code"),
+            you: f.req("you"),
+            ended: f.req("ended"),
+            draws: f.req("draws"),
+            fingerprint: f.opt("fingerprint"),
         },
         "draw_started" => M::DrawStarted {
-            seq: f.req("seq")?,
-            draw: f.req("draw")?,
-            prize: f.opt("prize")?,
-            spin_ms: f.req("spin_ms")?,
-            redraw_of: f.opt("redraw_of")?,
-            entries_hash: f.opt("entries_hash")?,
-            beacon_round: f.opt("beacon_round")?,
+            seq: f.req("seq"),
+            draw: f.req("draw"),
+            prize: f.opt("prize"),
+            spin_ms: f.req("spin_ms"),
+            redraw_of: f.opt("redraw_of"),
+            entries_hash: f.opt("entries_hash"),
+            beacon_round: f.opt("beacon_round"),
         },
         "winner_drawn" => M::WinnerDrawn {
-            seq: f.req("seq")?,
-            draw: f.req("draw")?,
-            prize: f.opt("prize")?,
-            winner: f.req("winner")?,
-            claim_seconds: f.req("claim_seconds")?,
+            seq: f.req("seq"),
+            draw: f.req("draw"),
+            prize: f.opt("prize"),
+            winner: f.req("winner"),
+            claim_seconds: f.req("claim_seconds"),
         },
-        "draw_voided" => M::DrawVoided { seq: f.req("seq")?, draw: f.req("draw")?, reason: f.opt("reason")? },
+        "draw_voided" => M::DrawVoided { seq: f.req("seq"), draw: f.req("draw"), reason: f.opt("reason") },
         "prize_claimed" => {
-            M::PrizeClaimed { seq: f.req("seq")?, draw: f.req("draw")?, player: f.req("player")? }
+            M::PrizeClaimed { seq: f.req("seq"), draw: f.req("draw"), player: f.req("player") }
         }
         "winner_skipped" => {
-            M::WinnerSkipped { seq: f.req("seq")?, draw: f.req("draw")?, player: f.req("player")? }
+            M::WinnerSkipped { seq: f.req("seq"), draw: f.req("draw"), player: f.req("player") }
         }
-        "removed" => M::Removed { seq: f.req("seq")? },
-        "left" => M::Left { seq: f.req("seq")? },
+        "removed" => M::Removed { seq: f.req("seq") },
+        "left" => M::Left { seq: f.req("seq") },
         "claim_expired" => {
-            M::ClaimExpired { seq: f.req("seq")?, draw: f.req("draw")?, player: f.req("player")? }
+            M::ClaimExpired { seq: f.req("seq"), draw: f.req("draw"), player: f.req("player") }
         }
-        "ended" => M::Ended { seq: f.req("seq")?, claim_ms_left: f.req("claim_ms_left")? },
+        "ended" => M::Ended { seq: f.req("seq"), claim_ms_left: f.req("claim_ms_left") },
         "pong" => M::Pong,
         "error" => M::Error {
-            code: f.req("code")?,
-            field: f.opt("field")?,
-            message: f.req("message")?,
-            retry_after_ms: f.opt("retry_after_ms")?,
+            code: f.req_or("code", ErrorCode::MalformedFrame),
+            field: f.opt("field"),
+            message: f.req("message"),
+            retry_after_ms: f.opt("retry_after_ms"),
         },
         _ => return Ok(None),
-    }))
+    };
+    f.done(msg).map(Some)
 }
 
 /// A value of the wire read from its JSON; the error says what was wrong, the caller where.
@@ -119,39 +123,74 @@ fn expected(what: &str, found: &Json) -> String {
     format!("expected {what}, found {}", found.kind())
 }
 
-/// An object's fields, taken out one by one.
-struct Fields(Vec<(String, Json)>);
+/// An object's fields, taken out one by one. A field that is missing or wrong is noted (the
+/// first such is the error) and read as a placeholder, so that building a message needs no
+/// early return per field: with one per field, the code that drops what was read before made
+/// the decoder twice as large.
+struct Fields {
+    fields: Vec<(String, Json)>,
+    error: Option<String>,
+}
 
 impl Fields {
     fn of(value: Json) -> Result<Fields, String> {
         match value {
-            Json::Object(fields) => Ok(Fields(fields)),
+            Json::Object(fields) => Ok(Fields { fields, error: None }),
             other => Err(expected("an object", &other)),
         }
     }
 
     /// The first field named `key` (serde refuses duplicates; the server never writes any).
     fn take(&mut self, key: &str) -> Option<Json> {
-        self.0.iter_mut().find(|(name, _)| name == key).map(|(_, value)| std::mem::take(value))
+        self.fields.iter_mut().find(|(name, _)| name == key).map(|(_, value)| std::mem::take(value))
+    }
+
+    fn fail(&mut self, error: String) {
+        self.error.get_or_insert(error);
+    }
+
+    /// `value`, read from these fields, unless one of them was missing or wrong.
+    fn done<T>(self, value: T) -> Result<T, String> {
+        match self.error {
+            None => Ok(value),
+            Some(error) => Err(error),
+        }
     }
 
     /// A field that must be there.
-    fn req<T: FromJson>(&mut self, key: &str) -> Result<T, String> {
-        let value = self.take(key).ok_or_else(|| format!("missing field `{key}`"))?;
-        T::from_json(value).map_err(|error| format!("`{key}`: {error}"))
+    fn req<T: FromJson + Default>(&mut self, key: &str) -> T {
+        self.req_or(key, T::default())
+    }
+
+    /// A field that must be there, and what stands in for it when it is not.
+    fn req_or<T: FromJson>(&mut self, key: &str, placeholder: T) -> T {
+        match self.take(key) {
+            Some(value) => self.check(key, T::from_json(value), placeholder),
+            None => {
+                self.fail(format!("missing field `{key}`"));
+                placeholder
+            }
+        }
     }
 
     /// An `Option` field: missing or `null` is `None`, as with serde's derive.
-    fn opt<T: FromJson>(&mut self, key: &str) -> Result<Option<T>, String> {
+    fn opt<T: FromJson>(&mut self, key: &str) -> Option<T> {
         match self.take(key) {
-            None | Some(Json::Null) => Ok(None),
-            Some(value) => T::from_json(value).map(Some).map_err(|error| format!("`{key}`: {error}")),
+            None | Some(Json::Null) => None,
+            Some(value) => self.check(key, T::from_json(value).map(Some), None),
         }
     }
 
     /// A `#[serde(default)]` field: missing is the default.
-    fn or_default<T: FromJson + Default>(&mut self, key: &str) -> Result<T, String> {
-        Ok(self.opt(key)?.unwrap_or_default())
+    fn or_default<T: FromJson + Default>(&mut self, key: &str) -> T {
+        self.opt(key).unwrap_or_default()
+    }
+
+    fn check<T>(&mut self, key: &str, read: Result<T, String>, placeholder: T) -> T {
+        read.unwrap_or_else(|error| {
+            self.fail(format!("`{key}`: {error}"));
+            placeholder
+        })
     }
 }
 
@@ -204,58 +243,62 @@ impl<T: FromJson> FromJson for Vec<T> {
 impl FromJson for PlayerView {
     fn from_json(value: Json) -> Result<Self, String> {
         let mut f = Fields::of(value)?;
-        Ok(PlayerView { id: f.req("id")?, name: f.req("name")? })
+        let player = PlayerView { id: f.req("id"), name: f.req("name") };
+        f.done(player)
     }
 }
 
 impl FromJson for PrizeView {
     fn from_json(value: Json) -> Result<Self, String> {
         let mut f = Fields::of(value)?;
-        Ok(PrizeView { id: f.req("id")?, name: f.req("name")?, drawn: f.req("drawn")? })
+        let prize = PrizeView { id: f.req("id"), name: f.req("name"), drawn: f.req("drawn") };
+        f.done(prize)
     }
 }
 
 impl FromJson for DrawView {
     fn from_json(value: Json) -> Result<Self, String> {
         let mut f = Fields::of(value)?;
-        Ok(DrawView {
-            draw: f.req("draw")?,
-            prize_id: f.req("prize_id")?,
-            prize: f.opt("prize")?,
-            winner: f.opt("winner")?,
-            claim: f.req("claim")?,
-            started_at: f.req("started_at")?,
-            revealed_at: f.opt("revealed_at")?,
-            claim_changed_at: f.opt("claim_changed_at")?,
-            redraw_of: f.opt("redraw_of")?,
-            claim_ms_left: f.opt("claim_ms_left")?,
-            beacon_round: f.opt("beacon_round")?,
-            void_reason: f.opt("void_reason")?,
-        })
+        let draw = DrawView {
+            draw: f.req("draw"),
+            prize_id: f.req("prize_id"),
+            prize: f.opt("prize"),
+            winner: f.opt("winner"),
+            claim: f.req_or("claim", ClaimView::Open),
+            started_at: f.req("started_at"),
+            revealed_at: f.opt("revealed_at"),
+            claim_changed_at: f.opt("claim_changed_at"),
+            redraw_of: f.opt("redraw_of"),
+            claim_ms_left: f.opt("claim_ms_left"),
+            beacon_round: f.opt("beacon_round"),
+            void_reason: f.opt("void_reason"),
+        };
+        f.done(draw)
     }
 }
 
 impl FromJson for Board {
     fn from_json(value: Json) -> Result<Self, String> {
         let mut f = Fields::of(value)?;
-        Ok(Board {
-            code: f.req("code")?,
-            joining_open: f.req("joining_open")?,
-            repeat_winners: f.req("repeat_winners")?,
-            claim_seconds: f.req("claim_seconds")?,
-            ended: f.req("ended")?,
-            ended_at: f.opt("ended_at")?,
-            fingerprint: f.opt("fingerprint")?,
-            beacon_on: f.or_default("beacon_on")?,
-            next_draw: f.req("next_draw")?,
-            prizes: f.req("prizes")?,
-            draws: f.req("draws")?,
-            removed: f.req("removed")?,
-            walk_ins: f.or_default("walk_ins")?,
-            hidden: f.or_default("hidden")?,
-            pairing_open: f.or_default("pairing_open")?,
-            remotes: f.or_default("remotes")?,
-        })
+        let board = Board {
+            code: f.req("code"),
+            joining_open: f.req("joining_open"),
+            repeat_winners: f.req("repeat_winners"),
+            claim_seconds: f.req("claim_seconds"),
+            ended: f.req("ended"),
+            ended_at: f.opt("ended_at"),
+            fingerprint: f.opt("fingerprint"),
+            beacon_on: f.or_default("beacon_on"),
+            next_draw: f.req("next_draw"),
+            prizes: f.req("prizes"),
+            draws: f.req("draws"),
+            removed: f.req("removed"),
+            walk_ins: f.or_default("walk_ins"),
+            hidden: f.or_default("hidden"),
+            pairing_open: f.or_default("pairing_open"),
+            remotes: f.or_default("remotes"),
+        };
+        f.done(board)
     }
 }
 

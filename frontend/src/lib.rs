@@ -1,5 +1,9 @@
 //! The browser entry point: hydrate the server-rendered page and nothing else.
 
+// The phone's page is typed through (`Either`, not `into_any()`, in app/src/components/join/),
+// and its async hydration's future is a deep type: the default limit (128) is too low for it.
+#![recursion_limit = "256"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

@@ -136,6 +136,12 @@ fn JoinForm(phone: Phone, typed: Typed, code_known: bool, ready: ReadSignal<bool
     let name_error = phone.watch(|p| p.name_error.clone());
     let page_error = phone.watch(|p| p.page_error.clone());
     let joining = phone.watch(|p| p.phase == Phase::Joining);
+    // Signals rather than `move ||` closures in the view where they can be: a closure is a type
+    // of its own, and each costs its own copy of the rendering and hydration code (about 2 KiB
+    // of wasm); signals of one type share theirs.
+    let code_invalid = phone.watch(|p| if p.code_error.is_some() { "true" } else { "false" });
+    let name_invalid = phone.watch(|p| if p.name_error.is_some() { "true" } else { "false" });
+    let join_label = phone.watch(|p| if p.phase == Phase::Joining { "Joining…" } else { "Join" });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let (typed, name) = (typed_code.get_untracked(), name.get_untracked());
@@ -147,29 +153,35 @@ fn JoinForm(phone: Phone, typed: Typed, code_known: bool, ready: ReadSignal<bool
             <h1>"Join the raffle"</h1>
             {if code_known {
                 Either::Left(view! {
-                    <p class="join-code-known">"Code "<strong>{move || code.get()}</strong></p>
-                    <p class="field-error" role="alert">{move || code_error.get()}</p>
+                    <p class="join-code-known">"Code "<strong>{code}</strong></p>
+                    <p class="field-error" role="alert">{code_error}</p>
                 })
             } else {
                 Either::Right(view! {
                     <label for="code">"Join code"</label>
                     <input id="code" name="code" bind:value=typed_code autocomplete="off" autocapitalize="characters"
                         spellcheck="false" placeholder="e.g. K7QX2M" aria-describedby="code-error"
-                        aria-invalid=move || code_error.with(Option::is_some).to_string()/>
-                    <p id="code-error" class="field-error" role="alert">{move || code_error.get()}</p>
+                        aria-invalid=code_invalid/>
+                    <p id="code-error" class="field-error" role="alert">{code_error}</p>
                 })
             }}
             <label for="name">"Your name"</label>
             <input id="name" name="name" bind:value=name autocomplete="nickname" maxlength="60"
                 placeholder="As the room knows you" aria-describedby="name-error"
-                aria-invalid=move || name_error.with(Option::is_some).to_string()/>
-            <p id="name-error" class="field-error" role="alert">{move || name_error.get()}</p>
+                aria-invalid=name_invalid/>
+            <p id="name-error" class="field-error" role="alert">{name_error}</p>
             <button class="button primary" type="submit" disabled=move || !ready.get() || joining.get()>
-                {move || if joining.get() { "Joining…" } else { "Join" }}
+                {join_label}
             </button>
-            {move || page_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {alert("field-error", page_error)}
         </form>
     }
+}
+
+/// The error, if any, as an alert. One function, so both places that show one share a single
+/// copy of its rendering code (a closure written in each view would be two).
+fn alert(class: &'static str, error: Memo<Option<String>>) -> impl IntoView {
+    move || error.get().map(|e| view! { <p class=class role="alert">{e}</p> })
 }
 
 #[component]
@@ -246,7 +258,7 @@ fn InRaffle(phone: Phone) -> impl IntoView {
     };
 
     view! {
-        {move || page_error.get().map(|e| view! { <p class="banner-error" role="alert">{e}</p> })}
+        {alert("banner-error", page_error)}
         // A prize to claim comes first: it is what this phone must act on.
         {win_cards}
         {status_view}

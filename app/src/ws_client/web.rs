@@ -3,7 +3,7 @@
 //! online, page shown again).
 
 use super::LinkState;
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::{ClientMsg, DecodeError, ServerMsg};
 
 /// Sends messages to the server; cheap to clone. A message sent while the link is down goes
 /// out right after the next `hello`. When the last clone is dropped, the connection closes.
@@ -26,6 +26,7 @@ impl Socket {
 }
 
 pub fn open(
+    decode: fn(&str) -> Result<ServerMsg, DecodeError>,
     hello: impl Fn() -> Option<ClientMsg> + 'static,
     on_message: impl Fn(ServerMsg) + 'static,
     on_link: impl Fn(LinkState) + 'static,
@@ -36,6 +37,7 @@ pub fn open(
     let last_heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
     wake::install(kick.clone(), tx.clone(), last_heard.clone());
     leptos::task::spawn_local(link::run(
+        decode,
         Box::new(hello),
         Box::new(on_message),
         Box::new(on_link),
@@ -118,7 +120,7 @@ mod conn {
 mod link {
     use super::conn::{Conn, Event};
     use crate::backoff::{self, Retry};
-    use crate::protocol::{ClientMsg, ServerMsg};
+    use crate::protocol::{ClientMsg, DecodeError, ServerMsg};
     use crate::ws_client::LinkState;
     use futures::channel::mpsc::UnboundedReceiver;
     use futures::{FutureExt, StreamExt};
@@ -130,6 +132,7 @@ mod link {
     const SERVICE_RESTART: u16 = 1012;
 
     pub async fn run(
+        decode: fn(&str) -> Result<ServerMsg, DecodeError>,
         hello: Box<dyn Fn() -> Option<ClientMsg>>,
         on_message: Box<dyn Fn(ServerMsg)>,
         on_link: Box<dyn Fn(LinkState)>,
@@ -165,7 +168,7 @@ mod link {
                                 Some(Event::Text(text)) => {
                                     last_heard.set(js_sys::Date::now());
                                     // Not serde: its derived decoder was a sixth of this wasm (core's protocol/decode.rs).
-                                    match ServerMsg::decode(&text) {
+                                    match decode(&text) {
                                         Ok(msg) => {
                                             // Only a server that answers properly resets the
                                             // backoff: one that takes the socket and closes it at

@@ -20,43 +20,36 @@ impl ServerMsg {
     /// Reads a frame from the server. `Err(UnknownType)` for a `type` this build does not know
     /// (a newer server: the page skips it), `Err(Malformed)` for anything else wrong.
     pub fn decode(text: &str) -> Result<ServerMsg, DecodeError> {
-        let mut fields = json::parse(text).and_then(Fields::of).map_err(DecodeError::Malformed)?;
-        let kind: String = fields.req("type");
-        if let Some(error) = fields.error.take() {
-            return Err(DecodeError::Malformed(error));
-        }
-        match message(&kind, fields) {
-            Ok(Some(msg)) => Ok(msg),
-            Ok(None) => Err(DecodeError::UnknownType(kind)),
-            Err(error) => Err(DecodeError::Malformed(format!("{kind}: {error}"))),
-        }
+        read(text, |kind, f| phone_message(kind, f).or_else(|| host_message(kind, f)))
+    }
+
+    /// Reads a frame as a player's phone needs it: the messages a phone is sent (its join,
+    /// resume and farewell, the draws, `pong` and `error`); any other type is `UnknownType`,
+    /// which the page skips as it would a newer server's. The host screens' messages (the
+    /// board, the players, pairing) are never sent to a phone, and their code stays out of the
+    /// phone's wasm: with [`ServerMsg::decode`] only the host screens, in their chunks.
+    pub fn decode_for_phone(text: &str) -> Result<ServerMsg, DecodeError> {
+        read(text, phone_message)
     }
 }
 
-/// The message of type `kind` from its fields; `None` for a type this build does not know.
-fn message(kind: &str, mut f: Fields) -> Result<Option<ServerMsg>, String> {
+/// The frame's `type` and fields, read by `message` (`None`: a type it does not know).
+fn read(text: &str, message: fn(&str, &mut Fields) -> Option<ServerMsg>) -> Result<ServerMsg, DecodeError> {
+    let mut fields = json::parse(text).and_then(Fields::of).map_err(DecodeError::Malformed)?;
+    let kind: String = fields.req("type");
+    if let Some(error) = fields.error.take() {
+        return Err(DecodeError::Malformed(error));
+    }
+    match message(&kind, &mut fields) {
+        Some(msg) => fields.done(msg).map_err(|error| DecodeError::Malformed(format!("{kind}: {error}"))),
+        None => Err(DecodeError::UnknownType(kind)),
+    }
+}
+
+/// The messages a player's phone is sent, of type `kind`, from its fields.
+fn phone_message(kind: &str, f: &mut Fields) -> Option<ServerMsg> {
     use ServerMsg as M;
-    let msg = match kind {
-        "raffle_started" => M::RaffleStarted { code: f.req("code"), host_token: f.req("host_token") },
-        "host_snapshot" => M::HostSnapshot {
-            seq: f.req("seq"),
-            join_url: f.req("join_url"),
-            qr_svg_url: f.req("qr_svg_url"),
-            players: f.req("players"),
-            connected: f.req("connected"),
-            board: f.req("board"),
-        },
-        "players_joined" => M::PlayersJoined { players: f.req("players"), total: f.req("total") },
-        "players_gone" => M::PlayersGone { players: f.req("players"), total: f.req("total") },
-        "presence" => M::Presence { connected: f.req("connected"), total: f.req("total") },
-        "board" => M::Board { seq: f.req("seq"), board: f.req("board") },
-        "remote_paired" => {
-            M::RemotePaired { code: f.req("code"), remote: f.req("remote"), token: f.req("token") }
-        }
-        "remote_link" => {
-            M::RemoteLink { url: f.req("url"), ms_left: f.req("ms_left"), qr_svg: f.req("qr_svg") }
-        }
-        "remote_revoked" => M::RemoteRevoked { seq: f.req("seq") },
+    Some(match kind {
         "joined" => M::Joined {
             seq: f.req("seq"),
             code: f.req("code"),
@@ -109,9 +102,36 @@ fn message(kind: &str, mut f: Fields) -> Result<Option<ServerMsg>, String> {
             message: f.req("message"),
             retry_after_ms: f.opt("retry_after_ms"),
         },
-        _ => return Ok(None),
-    };
-    f.done(msg).map(Some)
+        _ => return None,
+    })
+}
+
+/// The messages only the host screens (the controls, the stage, a remote) are sent.
+fn host_message(kind: &str, f: &mut Fields) -> Option<ServerMsg> {
+    use ServerMsg as M;
+    Some(match kind {
+        "raffle_started" => M::RaffleStarted { code: f.req("code"), host_token: f.req("host_token") },
+        "host_snapshot" => M::HostSnapshot {
+            seq: f.req("seq"),
+            join_url: f.req("join_url"),
+            qr_svg_url: f.req("qr_svg_url"),
+            players: f.req("players"),
+            connected: f.req("connected"),
+            board: f.req("board"),
+        },
+        "players_joined" => M::PlayersJoined { players: f.req("players"), total: f.req("total") },
+        "players_gone" => M::PlayersGone { players: f.req("players"), total: f.req("total") },
+        "presence" => M::Presence { connected: f.req("connected"), total: f.req("total") },
+        "board" => M::Board { seq: f.req("seq"), board: f.req("board") },
+        "remote_paired" => {
+            M::RemotePaired { code: f.req("code"), remote: f.req("remote"), token: f.req("token") }
+        }
+        "remote_link" => {
+            M::RemoteLink { url: f.req("url"), ms_left: f.req("ms_left"), qr_svg: f.req("qr_svg") }
+        }
+        "remote_revoked" => M::RemoteRevoked { seq: f.req("seq") },
+        _ => return None,
+    })
 }
 
 /// A value of the wire read from its JSON; the error says what was wrong, the caller where.

@@ -10,7 +10,7 @@ mod state;
 
 use super::{countdown, hydrated, minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
-use crate::protocol::ClaimView;
+use crate::protocol::{ClaimView, ServerMsg};
 use crate::ws_client::ScreenSocket;
 use leptos::either::{Either, EitherOf3, EitherOf4, EitherOf6};
 use leptos::ev::SubmitEvent;
@@ -93,7 +93,9 @@ pub fn JoinPage() -> impl IntoView {
         perform(effects, phone);
         hello
     };
-    socket.open(hello, move |msg| phone.act(|p| p.apply(&msg, browser::now_ms())));
+    // Only the messages a phone is sent: the host screens' decoding stays in their chunks.
+    socket
+        .open(ServerMsg::decode_for_phone, hello, move |msg| phone.act(|p| p.apply(&msg, browser::now_ms())));
 
     // The form and the joining that follows are one screen: typing is not interrupted.
     let screen = phone.watch(|p| match p.phase {

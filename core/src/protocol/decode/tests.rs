@@ -210,6 +210,46 @@ fn every_variant_round_trips_from_the_servers_json() {
     assert!(seen.iter().all(|s| *s), "a variant has no sample: {seen:?}");
 }
 
+/// The types a player's phone is sent (server/src/views.rs): its join, resume and farewell, the
+/// public draw messages, `pong` and `error`.
+const PHONE_TYPES: [&str; 14] = [
+    "joined",
+    "resumed",
+    "player_snapshot",
+    "draw_started",
+    "winner_drawn",
+    "draw_voided",
+    "prize_claimed",
+    "winner_skipped",
+    "removed",
+    "left",
+    "claim_expired",
+    "ended",
+    "pong",
+    "error",
+];
+
+#[test]
+fn a_phone_reads_its_messages_and_skips_the_hosts() {
+    let mut phone_types = Vec::new();
+    for msg in samples() {
+        let text = msg.to_json();
+        let kind = text.split('"').nth(3).expect("the type comes first").to_owned();
+        if PHONE_TYPES.contains(&kind.as_str()) {
+            phone_types.push(kind);
+            assert_eq!(ServerMsg::decode_for_phone(&text), Ok(msg), "{text}");
+        } else {
+            assert_eq!(ServerMsg::decode_for_phone(&text), Err(DecodeError::UnknownType(kind)), "{text}");
+        }
+    }
+    phone_types.dedup();
+    assert_eq!(phone_types.len(), PHONE_TYPES.len(), "{phone_types:?}");
+    // Its errors are the full decoder's.
+    let bad = r#"{"type":"winner_drawn","seq":1,"draw":1,"winner":null,"claim_seconds":0}"#;
+    assert_eq!(ServerMsg::decode_for_phone(bad), ServerMsg::decode(bad));
+    assert_eq!(ServerMsg::decode_for_phone("[]"), ServerMsg::decode("[]"));
+}
+
 /// The backquoted names in serde's "unknown variant" error: every name its derive knows.
 fn serde_names<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> Vec<String> {
     let error = serde_json::from_str::<T>(json).unwrap_err().to_string();

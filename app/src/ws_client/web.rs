@@ -68,7 +68,10 @@ mod conn {
     pub struct Conn {
         ws: WebSocket,
         pub events: UnboundedReceiver<Event>,
-        _handlers: (Closure<dyn FnMut()>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>),
+        // Kept alive as long as the socket may call them.
+        _on_open: Closure<dyn FnMut()>,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+        _on_close: Closure<dyn FnMut(CloseEvent)>,
     }
 
     impl Conn {
@@ -97,7 +100,7 @@ mod conn {
             ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
             ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-            Some(Conn { ws, events, _handlers: (on_open, on_message, on_close) })
+            Some(Conn { ws, events, _on_open: on_open, _on_message: on_message, _on_close: on_close })
         }
 
         /// Sends a text frame; `false` if the socket cannot take it.

@@ -9,6 +9,12 @@
 use crate::raffle::Rejected;
 use serde::{Deserialize, Serialize};
 
+// The browser's reader of server frames (`ServerMsg::decode`) and writer of its own
+// (`ClientMsg::to_json`), with no serde: see decode.rs and encode.rs.
+mod decode;
+mod encode;
+mod json;
+
 /// A message from a browser to the server. Variants without data are written `{}` so that
 /// serde refuses unknown fields in them too (it ignores `deny_unknown_fields` on unit variants).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,7 +280,7 @@ pub enum ServerMsg {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct PlayerView {
     pub id: u32,
     pub name: String,
@@ -519,13 +525,22 @@ impl ServerMsg {
     }
 }
 
-/// A text frame that is not a [`ClientMsg`].
+/// A text frame that is not a [`ClientMsg`] (or, in the browser, not a [`ServerMsg`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeError {
     /// Not JSON, or a known `type` with missing, extra or mistyped fields.
     Malformed(String),
     /// Well-formed JSON whose `type` this server does not know.
     UnknownType(String),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::Malformed(detail) => f.write_str(detail),
+            DecodeError::UnknownType(kind) => write!(f, "unknown message type `{kind}`"),
+        }
+    }
 }
 
 impl DecodeError {
@@ -585,9 +600,35 @@ pub fn valid_join_id(id: &str) -> bool {
 
 /// Codes are case- and space-insensitive when typed: " k7qx 2m" is K7QX2M. The server finds
 /// raffles by it; a phone files what it keeps per raffle under it.
+///
+/// Capitals without Unicode's case tables (`char::to_uppercase` put 13 KiB of them in the
+/// phone's wasm): ASCII letters, and the ten other characters whose capitals are ASCII
+/// ([`ASCII_CAPITALS`]), become what `to_uppercase` makes of them; any other character stays
+/// as typed. Codes are ASCII, so no code matches differently (a test compares every character).
 pub fn normalize_code(typed: &str) -> String {
-    typed.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_uppercase).collect()
+    let mut code = String::with_capacity(typed.len());
+    for c in typed.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+        match ASCII_CAPITALS.iter().find(|(small, _)| *small == c) {
+            Some((_, capital)) => code.push_str(capital),
+            None => code.push(c.to_ascii_uppercase()),
+        }
+    }
+    code
 }
+
+/// The characters beyond ASCII whose `to_uppercase` is ASCII.
+const ASCII_CAPITALS: [(char, &str); 10] = [
+    ('ß', "SS"),
+    ('ı', "I"),
+    ('ſ', "S"),
+    ('ﬀ', "FF"),
+    ('ﬁ', "FI"),
+    ('ﬂ', "FL"),
+    ('ﬃ', "FFI"),
+    ('ﬄ', "FFL"),
+    ('ﬅ', "ST"),
+    ('ﬆ', "ST"),
+];
 
 impl ClientMsg {
     pub fn decode(text: &str) -> Result<ClientMsg, DecodeError> {
@@ -601,10 +642,6 @@ impl ClientMsg {
                 _ => DecodeError::Malformed(err.to_string()),
             }
         })
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("client messages have only string keys")
     }
 }
 
@@ -642,6 +679,22 @@ mod tests {
     #[test]
     fn typed_codes_ignore_case_spaces_and_dashes() {
         assert_eq!(normalize_code(" k7q-x2 m "), "K7QX2M");
+        assert_eq!(normalize_code("ſıﬅ\u{3000}ﬆ-éß"), "SISTSTéSS");
+    }
+
+    /// Every character capitalizes as `char::to_uppercase` would whenever that gives ASCII (all
+    /// a code can contain), and stays non-ASCII otherwise: no typed code matches differently.
+    #[test]
+    fn codes_capitalize_as_unicode_does_wherever_a_code_could_match() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|c| !c.is_whitespace() && *c != '-') {
+            let unicode: String = c.to_uppercase().collect();
+            let ours = normalize_code(&c.to_string());
+            if unicode.is_ascii() {
+                assert_eq!(ours, unicode, "{c:?}");
+            } else {
+                assert!(!ours.is_ascii(), "{c:?} became {ours:?}");
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 //! A screen opens its socket with [`ScreenSocket`], the one hook every screen shares. The
 //! implementation is chosen once, here: [`web`] in the browser build, [`noop`] on the server.
 
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::{ClientMsg, DecodeError, ServerMsg};
 use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
@@ -55,9 +55,12 @@ impl ScreenSocket {
     }
 
     /// Opens the socket, in the browser only (from an effect, which the server never runs):
-    /// `hello` is asked on every (re)connection, `on_message` gets every message.
+    /// `hello` is asked on every (re)connection, `on_message` gets every message `decode`
+    /// reads (`ServerMsg::decode`, or `ServerMsg::decode_for_phone` for the phone's page: then
+    /// the host screens' messages' decoding stays out of the phone's wasm).
     pub fn open(
         self,
+        decode: fn(&str) -> Result<ServerMsg, DecodeError>,
         hello: impl Fn() -> Option<ClientMsg> + 'static,
         on_message: impl Fn(ServerMsg) + 'static,
     ) {
@@ -66,7 +69,7 @@ impl ScreenSocket {
             // An effect may run again; the socket opens once.
             if let Some((hello, on_message)) = parts.take() {
                 let link = self.link;
-                let socket = open(hello, on_message, move |state| link.set(state));
+                let socket = open(decode, hello, on_message, move |state| link.set(state));
                 self.socket.set_value(Some(socket));
             }
         });

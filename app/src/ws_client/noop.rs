@@ -2,7 +2,7 @@
 //! (effects run only in the browser), so there is nothing to do. Same signatures as `web`.
 
 use super::LinkState;
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::{ClientMsg, DecodeError, ServerMsg};
 
 #[derive(Clone)]
 pub struct Socket {}
@@ -14,6 +14,7 @@ impl Socket {
 }
 
 pub fn open(
+    _decode: fn(&str) -> Result<ServerMsg, DecodeError>,
     _hello: impl Fn() -> Option<ClientMsg> + 'static,
     _on_message: impl Fn(ServerMsg) + 'static,
     _on_link: impl Fn(LinkState) + 'static,

@@ -1,8 +1,9 @@
-//! The browser build of the socket: gloo-net's WebSocket, kept up by [`link::run`] (backoff,
-//! the hello, "refused for now") and woken by [`wake::install`] (back online, page shown again).
+//! The browser build of the socket: the browser's WebSocket ([`conn::Conn`]), kept up by
+//! [`link::run`] (backoff, the hello, "refused for now") and woken by [`wake::install`] (back
+//! online, page shown again).
 
 use super::LinkState;
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::{ClientMsg, DecodeError, ServerMsg};
 
 /// Sends messages to the server; cheap to clone. A message sent while the link is down goes
 /// out right after the next `hello`. When the last clone is dropped, the connection closes.
@@ -25,6 +26,7 @@ impl Socket {
 }
 
 pub fn open(
+    decode: fn(&str) -> Result<ServerMsg, DecodeError>,
     hello: impl Fn() -> Option<ClientMsg> + 'static,
     on_message: impl Fn(ServerMsg) + 'static,
     on_link: impl Fn(LinkState) + 'static,
@@ -35,6 +37,7 @@ pub fn open(
     let last_heard = std::rc::Rc::new(std::cell::Cell::new(0.0));
     wake::install(kick.clone(), tx.clone(), last_heard.clone());
     leptos::task::spawn_local(link::run(
+        decode,
         Box::new(hello),
         Box::new(on_message),
         Box::new(on_link),
@@ -45,13 +48,85 @@ pub fn open(
     Socket { tx, kick }
 }
 
+/// One WebSocket and what it says, as a stream of [`conn::Event`]s. Written on `web_sys` rather
+/// than taken from gloo-net, whose `Sink`/`Stream` socket (split into halves behind a lock)
+/// cost the phone's wasm several KiB for the four callbacks the link needs (issue 15).
+mod conn {
+    use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+    pub enum Event {
+        Open,
+        Text(String),
+        /// The socket closed (after an error too: the browser always fires `close` then), with
+        /// the close code the server sent, or the browser's own (1006 when none was sent).
+        Closed(u16),
+    }
+
+    /// An open or opening socket; dropping it closes it.
+    pub struct Conn {
+        ws: WebSocket,
+        pub events: UnboundedReceiver<Event>,
+        // Kept alive as long as the socket may call them.
+        _on_open: Closure<dyn FnMut()>,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+        _on_close: Closure<dyn FnMut(CloseEvent)>,
+    }
+
+    impl Conn {
+        /// Starts opening a socket to `url`; `None` if the browser refuses the address.
+        pub fn open(url: &str) -> Option<Conn> {
+            let ws = WebSocket::new(url).ok()?;
+            let (tx, events) = unbounded();
+            let on_open = {
+                let tx = tx.clone();
+                Closure::<dyn FnMut()>::new(move || {
+                    let _ = tx.unbounded_send(Event::Open);
+                })
+            };
+            let on_message = {
+                let tx = tx.clone();
+                // Text frames only: the server sends no binary ones.
+                Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                    if let Some(text) = e.data().as_string() {
+                        let _ = tx.unbounded_send(Event::Text(text));
+                    }
+                })
+            };
+            let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
+                let _ = tx.unbounded_send(Event::Closed(e.code()));
+            });
+            ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+            ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+            Some(Conn { ws, events, _on_open: on_open, _on_message: on_message, _on_close: on_close })
+        }
+
+        /// Sends a text frame; `false` if the socket cannot take it.
+        pub fn send(&self, text: &str) -> bool {
+            self.ws.send_with_str(text).is_ok()
+        }
+    }
+
+    impl Drop for Conn {
+        fn drop(&mut self) {
+            // Unhook first: the closures are freed with `self`, and the socket may still fire.
+            self.ws.set_onopen(None);
+            self.ws.set_onmessage(None);
+            self.ws.set_onclose(None);
+            let _ = self.ws.close();
+        }
+    }
+}
+
 mod link {
+    use super::conn::{Conn, Event};
     use crate::backoff::{self, Retry};
-    use crate::protocol::{ClientMsg, ServerMsg};
+    use crate::protocol::{ClientMsg, DecodeError, ServerMsg};
     use crate::ws_client::LinkState;
     use futures::channel::mpsc::UnboundedReceiver;
-    use futures::{FutureExt, SinkExt, StreamExt};
-    use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
+    use futures::{FutureExt, StreamExt};
     use gloo_timers::future::TimeoutFuture;
     use std::{cell::Cell, rc::Rc};
 
@@ -60,6 +135,7 @@ mod link {
     const SERVICE_RESTART: u16 = 1012;
 
     pub async fn run(
+        decode: fn(&str) -> Result<ServerMsg, DecodeError>,
         hello: Box<dyn Fn() -> Option<ClientMsg>>,
         on_message: Box<dyn Fn(ServerMsg)>,
         on_link: Box<dyn Fn(LinkState)>,
@@ -76,26 +152,26 @@ mod link {
             on_link(if failures == 0 && !restarting { LinkState::Connecting } else { down(restarting) });
             // Set when the server turned this screen away for now: wait this long.
             let mut retry_after = None;
-            if let Ok(ws) = WebSocket::open(&socket_url()) {
-                let (mut write, mut read) = ws.split();
-                // Sending the hello waits for the socket to open. A socket closed before it
-                // opened can leave that wait hanging, so the close, a timeout or a kick end it too.
+            if let Some(mut conn) = Conn::open(&socket_url()) {
+                // The hello goes out once the socket opens; a close before that, a timeout or a
+                // kick ends the wait.
                 let hello = hello().unwrap_or(ClientMsg::Ping {});
-                let greeted = futures::select! {
-                    sent = write.send(Message::Text(hello.to_json())).fuse() => sent.is_ok(),
-                    _ = read.next().fuse() => false,
+                let opened = futures::select! {
+                    event = conn.events.next() => matches!(event, Some(Event::Open)),
                     () = TimeoutFuture::new(CONNECT_TIMEOUT_MS).fuse() => false,
                     _ = kicks.next() => false,
                 };
+                let greeted = opened && conn.send(&hello.to_json());
                 if greeted {
                     restarting = false;
                     let mut answered = false;
                     loop {
                         futures::select! {
-                            frame = read.next().fuse() => match frame {
-                                Some(Ok(Message::Text(text))) => {
+                            event = conn.events.next() => match event {
+                                Some(Event::Text(text)) => {
                                     last_heard.set(js_sys::Date::now());
-                                    match serde_json::from_str::<ServerMsg>(&text) {
+                                    // Not serde: its derived decoder was a sixth of this wasm (core's protocol/decode.rs).
+                                    match decode(&text) {
                                         Ok(msg) => {
                                             // Only a server that answers properly resets the
                                             // backoff: one that takes the socket and closes it at
@@ -121,8 +197,7 @@ mod link {
                                         Err(err) => leptos::logging::warn!("unreadable server message {text}: {err}"),
                                     }
                                 }
-                                Some(Ok(Message::Bytes(_))) => {}
-                                Some(Err(WebSocketError::ConnectionClose(close))) if close.code == SERVICE_RESTART => {
+                                Some(Event::Closed(SERVICE_RESTART)) => {
                                     // Start the backoff afresh: the server is back in a second or two.
                                     restarting = true;
                                     failures = 0;
@@ -131,7 +206,7 @@ mod link {
                                 _ => break,
                             },
                             msg = outgoing.next() => match msg {
-                                Some(msg) => if write.send(Message::Text(msg.to_json())).await.is_err() { break },
+                                Some(msg) => if !conn.send(&msg.to_json()) { break },
                                 // The page is gone: dropping the socket closes it.
                                 None => return,
                             },

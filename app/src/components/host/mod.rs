@@ -163,7 +163,7 @@ fn host_screen(seat: Seat, pairing: Option<String>) -> impl IntoView {
     // On every (re)connection: resume with the token this browser holds, start a raffle, or (a
     // remote's first time) present the pairing link.
     let hello = move || host.state.try_update(|s| s.hello(browser::load)).flatten();
-    socket.open(hello, move |msg| host.on_message(msg));
+    socket.open(ServerMsg::decode, hello, move |msg| host.on_message(msg));
 
     view! {
         <Title text=if seat == Seat::Remote { "Raffler · Remote" } else { "Raffler · Controls" }/>

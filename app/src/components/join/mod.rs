@@ -10,8 +10,9 @@ mod state;
 
 use super::{countdown, hydrated, minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
-use crate::protocol::ClaimView;
+use crate::protocol::{ClaimView, ServerMsg};
 use crate::ws_client::ScreenSocket;
+use leptos::either::{Either, EitherOf3, EitherOf4, EitherOf6};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -92,7 +93,9 @@ pub fn JoinPage() -> impl IntoView {
         perform(effects, phone);
         hello
     };
-    socket.open(hello, move |msg| phone.act(|p| p.apply(&msg, browser::now_ms())));
+    // Only the messages a phone is sent: the host screens' decoding stays in their chunks.
+    socket
+        .open(ServerMsg::decode_for_phone, hello, move |msg| phone.act(|p| p.apply(&msg, browser::now_ms())));
 
     // The form and the joining that follows are one screen: typing is not interrupted.
     let screen = phone.watch(|p| match p.phase {
@@ -103,18 +106,18 @@ pub fn JoinPage() -> impl IntoView {
         <section class="phone">
             <LinkNotice link/>
             {move || match screen.get() {
-                Phase::Form | Phase::Joining => view! { <JoinForm phone typed code_known ready/> }.into_any(),
-                Phase::Left => view! {
+                Phase::Form | Phase::Joining => EitherOf4::A(view! { <JoinForm phone typed code_known ready/> }),
+                Phase::Left => EitherOf4::B(view! {
                     <Card class="lost" big="You left the raffle".into() text="Thanks for playing.".into()/>
-                }.into_any(),
-                Phase::Removed => view! {
+                }),
+                Phase::Removed => EitherOf4::C(view! {
                     <div class="phone-card lost" role="status">
                         <p class="phone-big">"You were removed"</p>
                         <p>"The host removed you from this raffle. If that was a mistake, ask the host to let you back in, then join again."</p>
                         <button class="button" on:click=move |_| phone.state.update(PhoneState::join_again)>"Join again"</button>
                     </div>
-                }.into_any(),
-                Phase::In => view! { <InRaffle phone/> }.into_any(),
+                }),
+                Phase::In => EitherOf4::D(view! { <InRaffle phone/> }),
             }}
         </section>
     }
@@ -135,6 +138,12 @@ fn JoinForm(phone: Phone, typed: Typed, code_known: bool, ready: ReadSignal<bool
     let name_error = phone.watch(|p| p.name_error.clone());
     let page_error = phone.watch(|p| p.page_error.clone());
     let joining = phone.watch(|p| p.phase == Phase::Joining);
+    // Signals rather than `move ||` closures in the view where they can be: a closure is a type
+    // of its own, and each costs its own copy of the rendering and hydration code (about 2 KiB
+    // of wasm); signals of one type share theirs.
+    let code_invalid = phone.watch(|p| if p.code_error.is_some() { "true" } else { "false" });
+    let name_invalid = phone.watch(|p| if p.name_error.is_some() { "true" } else { "false" });
+    let join_label = phone.watch(|p| if p.phase == Phase::Joining { "Joining…" } else { "Join" });
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let (typed, name) = (typed_code.get_untracked(), name.get_untracked());
@@ -145,30 +154,36 @@ fn JoinForm(phone: Phone, typed: Typed, code_known: bool, ready: ReadSignal<bool
         <form class="join-form" on:submit=submit novalidate>
             <h1>"Join the raffle"</h1>
             {if code_known {
-                view! {
-                    <p class="join-code-known">"Code "<strong>{move || code.get()}</strong></p>
-                    <p class="field-error" role="alert">{move || code_error.get()}</p>
-                }.into_any()
+                Either::Left(view! {
+                    <p class="join-code-known">"Code "<strong>{code}</strong></p>
+                    <p class="field-error" role="alert">{code_error}</p>
+                })
             } else {
-                view! {
+                Either::Right(view! {
                     <label for="code">"Join code"</label>
                     <input id="code" name="code" bind:value=typed_code autocomplete="off" autocapitalize="characters"
                         spellcheck="false" placeholder="e.g. K7QX2M" aria-describedby="code-error"
-                        aria-invalid=move || code_error.with(Option::is_some).to_string()/>
-                    <p id="code-error" class="field-error" role="alert">{move || code_error.get()}</p>
-                }.into_any()
+                        aria-invalid=code_invalid/>
+                    <p id="code-error" class="field-error" role="alert">{code_error}</p>
+                })
             }}
             <label for="name">"Your name"</label>
             <input id="name" name="name" bind:value=name autocomplete="nickname" maxlength="60"
                 placeholder="As the room knows you" aria-describedby="name-error"
-                aria-invalid=move || name_error.with(Option::is_some).to_string()/>
-            <p id="name-error" class="field-error" role="alert">{move || name_error.get()}</p>
+                aria-invalid=name_invalid/>
+            <p id="name-error" class="field-error" role="alert">{name_error}</p>
             <button class="button primary" type="submit" disabled=move || !ready.get() || joining.get()>
-                {move || if joining.get() { "Joining…" } else { "Join" }}
+                {join_label}
             </button>
-            {move || page_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            {alert("field-error", page_error)}
         </form>
     }
+}
+
+/// The error, if any, as an alert. One function, so both places that show one share a single
+/// copy of its rendering code (a closure written in each view would be two).
+fn alert(class: &'static str, error: Memo<Option<String>>) -> impl IntoView {
+    move || error.get().map(|e| view! { <p class=class role="alert">{e}</p> })
 }
 
 #[component]
@@ -198,19 +213,15 @@ fn InRaffle(phone: Phone) -> impl IntoView {
     // What the big screen shows now, unless it is this phone's own win (that shows as a win).
     let status_view = move || {
         match status.get() {
-        Status::Ended => {
-            // Anyone may check that every draw was fair, on the same server (docs/fairness.md).
-            let verify = code.get().map(|code| format!("/verify/{code}"));
-            Some(
-                view! {
+            Status::Ended => {
+                // Anyone may check that every draw was fair, on the same server (docs/fairness.md).
+                let verify = code.get().map(|code| format!("/verify/{code}"));
+                Some(EitherOf6::A(view! {
                     <Card class="lost" big="The raffle has ended".into() text="Thanks for playing!".into()/>
                     {verify.map(|href| view! { <p class="verify-link"><a href=href>"Check every draw"</a></p> })}
-                }
-                .into_any(),
-            )
-        }
-        Status::Waiting => Some(
-            view! {
+                }))
+            }
+            Status::Waiting => Some(EitherOf6::B(view! {
                 <div class="phone-card waiting" role="status">
                     <p class="phone-big">"You're in!"</p>
                     <p>{move || format!("Joined as {}. Keep this page open: the result shows here.", my_name.get())}</p>
@@ -218,36 +229,30 @@ fn InRaffle(phone: Phone) -> impl IntoView {
                         <p class="hint">"Keep your screen on until the draw, so you don't miss it."</p>
                     })}
                 </div>
+            })),
+            Status::Drawing { prize } => {
+                let text = match &prize {
+                    Some(prize) => format!("Now drawing: {prize}. Eyes on the big screen."),
+                    None => "Eyes on the big screen.".into(),
+                };
+                Some(EitherOf6::C(view! { <Card class="drawing" big="Drawing…".into() text/> }))
             }
-            .into_any(),
-        ),
-        Status::Drawing { prize } => {
-            let text = match &prize {
-                Some(prize) => format!("Now drawing: {prize}. Eyes on the big screen."),
-                None => "Eyes on the big screen.".into(),
-            };
-            Some(view! { <Card class="drawing" big="Drawing…".into() text/> }.into_any())
-        }
-        Status::NoWinner => Some(
-            view! { <Card class="lost" big="No winner".into() text="Nobody won that draw: the host will draw again.".into()/> }
-                .into_any(),
-        ),
-        Status::Missed => Some(
-            view! {
+            Status::NoWinner => Some(EitherOf6::D(
+                view! { <Card class="lost" big="No winner".into() text="Nobody won that draw: the host will draw again.".into()/> },
+            )),
+            Status::Missed => Some(EitherOf6::E(view! {
                 <Card class="lost" big="You missed it".into()
                     text="The prize was drawn again because it was not claimed in time.".into()/>
+            })),
+            Status::Won => None,
+            Status::NotThisTime { winner, prize } => {
+                let text = match &prize {
+                    Some(prize) => format!("{winner} won {prize}. Stay here for the next draw."),
+                    None => format!("{winner} won. Stay here for the next draw."),
+                };
+                Some(EitherOf6::F(view! { <Card class="lost" big="Not this time".into() text/> }))
             }
-            .into_any(),
-        ),
-        Status::Won => None,
-        Status::NotThisTime { winner, prize } => {
-            let text = match &prize {
-                Some(prize) => format!("{winner} won {prize}. Stay here for the next draw."),
-                None => format!("{winner} won. Stay here for the next draw."),
-            };
-            Some(view! { <Card class="lost" big="Not this time".into() text/> }.into_any())
         }
-    }
     };
 
     let win_cards = move || {
@@ -255,7 +260,7 @@ fn InRaffle(phone: Phone) -> impl IntoView {
     };
 
     view! {
-        {move || page_error.get().map(|e| view! { <p class="banner-error" role="alert">{e}</p> })}
+        {alert("banner-error", page_error)}
         // A prize to claim comes first: it is what this phone must act on.
         {win_cards}
         {status_view}
@@ -269,15 +274,15 @@ fn InRaffle(phone: Phone) -> impl IntoView {
         })}
         <div class="leave" class:hidden=ended>
             {move || if confirm_leave.get() {
-                view! {
+                Either::Left(view! {
                     <p>"Leave the raffle? You cannot win after leaving."</p>
                     <div class="button-row">
                         <button class="button danger" on:click=move |_| phone.act(|p| p.leave())>"Yes, leave"</button>
                         <button class="button" on:click=move |_| confirm_leave.set(false)>"Stay in"</button>
                     </div>
-                }.into_any()
+                })
             } else {
-                view! { <button class="link-button" on:click=move |_| confirm_leave.set(true)>"Leave raffle"</button> }.into_any()
+                Either::Right(view! { <button class="link-button" on:click=move |_| confirm_leave.set(true)>"Leave raffle"</button> })
             }}
         </div>
     }
@@ -293,11 +298,11 @@ fn WinCard(win: Win, phone: Phone, my_name: String) -> impl IntoView {
     };
     let draw = win.draw;
     let body = match win.claim {
-        ClaimView::Claimed => view! { <p class="claimed">"Claimed: go and collect it."</p> }.into_any(),
+        ClaimView::Claimed => EitherOf3::A(view! { <p class="claimed">"Claimed: go and collect it."</p> }),
         ClaimView::Expired => {
-            view! { <p>"Not claimed: the raffle ended before you claimed it."</p> }.into_any()
+            EitherOf3::B(view! { <p>"Not claimed: the raffle ended before you claimed it."</p> })
         }
-        _ => view! {
+        _ => EitherOf3::C(view! {
             {win.deadline.map(|at| view! {
                 <p class="countdown">{move || {
                     let left = countdown::seconds_left(at, now.get());
@@ -307,8 +312,7 @@ fn WinCard(win: Win, phone: Phone, my_name: String) -> impl IntoView {
             <button class="button claim-button" on:click=move |_| phone.act(|p| p.claim(draw))>
                 "I'm here, claim it"
             </button>
-        }
-        .into_any(),
+        }),
     };
     let class = if win.claim == ClaimView::Expired { "phone-card lost" } else { "phone-card won" };
     view! {

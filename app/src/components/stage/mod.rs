@@ -15,7 +15,7 @@ pub mod state;
 use super::host::{host_resume, reel_names, typed_join_url, Reel, CANNOT_HOST};
 use super::{minutes_seconds, ticking_clock, LinkNotice};
 use crate::browser;
-use crate::protocol::ClaimView;
+use crate::protocol::{ClaimView, ServerMsg};
 use crate::ws_client::{LinkState, ScreenSocket};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -61,7 +61,7 @@ pub fn StagePage() -> impl IntoView {
         let effects = stage.try_update(|s| s.apply(&msg, browser::now_ms())).unwrap_or_default();
         perform(effects, socket);
     };
-    socket.open(hello, on_message);
+    socket.open(ServerMsg::decode, hello, on_message);
 
     Effect::new(move |_| {
         // Read in the browser only, after hydration: the server renders "Sound: off".

@@ -1,10 +1,11 @@
 //! What a phone downloads, made small and cached.
 //!
 //! - The wasm, JS and CSS under `/pkg` are served by tower-http's `ServeDir` with the brotli
-//!   and gzip files that `cargo leptos build --release --precompress` writes beside them
+//!   and gzip files the release build (`scripts/build.sh`: `sitebuild/`, as cargo-leptos'
+//!   `--precompress` would) writes beside them
 //!   (`raffler.<hash>.wasm.br`, `.gz`): a browser that accepts `br` or `gzip` gets those bytes,
 //!   compressed once at build time at the highest level; any other gets the plain file.
-//! - A file whose name carries cargo-leptos' content hash (`hash-files = true`) never changes
+//! - A file whose name carries its content hash (`hash-files = true`) never changes
 //!   under that name: it is cached for a year, `immutable`. So are the lazy routes' wasm chunks
 //!   and their loader (`--split`: `split_*.<hash>.wasm`, `chunk_*.<hash>.wasm`,
 //!   `__wasm_split.<hash>.js`). Any other asset is revalidated
@@ -56,7 +57,7 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether the last segment of `path` is a cargo-leptos hashed name: `name.<hash>.ext`, the
+/// Whether the last segment of `path` is a hashed name (sitebuild's, as cargo-leptos'): `name.<hash>.ext`, the
 /// hash being an MD5 in unpadded base64url (22 characters).
 pub fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
@@ -87,7 +88,7 @@ mod tests {
         assert!(!is_hashed("/pkg/Qm9vYmFyYmF6cXV4cXV1eA"));
     }
 
-    /// `cargo leptos build --split` adds the lazy routes' chunks, the split loader and its
+    /// The split build adds the lazy routes' chunks, the split loader and its
     /// manifest to `/pkg`, under hashed names too: cached a year like the main wasm.
     #[test]
     fn split_chunks_are_hashed() {

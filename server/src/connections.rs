@@ -104,15 +104,22 @@ pub async fn serve(
     let pending = Pending::new(limits.max_pending);
     let connections = TaskTracker::new();
     let mut errors = AcceptErrors::default();
+    // Whether the places stayed taken through a whole wait: from then on the idlest is closed
+    // at once for each newcomer, until there is room again.
+    let mut held = false;
     loop {
         // Full: the next connection waits in the kernel's backlog for a while, as a hall's
         // reconnect storm needs (its handshakes finish in milliseconds, each making room),
-        // and only then is the idlest closed for it (a slow client holding every place).
-        if pending.is_full() {
+        // and only then is the idlest closed for it. Clients that hold every place (slow or
+        // silent on purpose) make only the first newcomer wait, not each one.
+        if !pending.is_full() {
+            held = false;
+        } else if !held {
             tokio::select! {
                 () = stop.cancelled() => break,
                 () = pending.room_within(ADMIT_WAIT) => {}
             }
+            held = pending.is_full();
         }
         let accepted = tokio::select! {
             () = stop.cancelled() => break,

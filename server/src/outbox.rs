@@ -218,7 +218,9 @@ impl Outbox {
         if full {
             queue.blocked = true;
         }
-        let wake = full || queue.hung_up;
+        // The connection's task takes over a full socket, ends on a hang-up, and stops once
+        // the close frame is out (it may be written here, queued behind this batch's frames).
+        let wake = full || queue.hung_up || (queue.closing && queue.frames.is_empty());
         drop(queue);
         if wake {
             self.0.wake.notify_one();
@@ -258,9 +260,16 @@ impl Outbox {
             }
             let blocked = self.lock().blocked;
             if blocked {
-                if self.0.stream.writable().await.is_err() {
-                    self.lock().hang_up();
-                    return Ended::HungUp;
+                // A hang-up (the queue overflowed behind a phone that stopped reading) wakes it
+                // too: that socket may never become writable again.
+                tokio::select! {
+                    ready = self.0.stream.writable() => {
+                        if ready.is_err() {
+                            self.lock().hang_up();
+                            return Ended::HungUp;
+                        }
+                    }
+                    () = self.0.wake.notified() => {}
                 }
             } else {
                 self.0.wake.notified().await;
@@ -368,6 +377,40 @@ mod tests {
         assert_eq!(outbox.drain(|_| {}).await, Ended::HungUp);
         let mut sink = vec![0u8; 1 << 16];
         let _ = client.read(&mut sink).await;
+    }
+
+    #[tokio::test]
+    async fn a_task_waiting_on_a_full_socket_learns_of_the_hang_up() {
+        let (server, _client) = pair().await;
+        let outbox = Outbox::new(server, 8);
+        let big = Frame::raw(Bytes::from(vec![7u8; 1 << 20]));
+        while outbox.send(big.clone()).frames > 0 {}
+        // The socket is full: the task waits for it to drain, which never happens.
+        let task = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move { outbox.drain(|_| {}).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        while outbox.queue(big.clone()) != Queued::Lost {}
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        assert_eq!(ended.expect("woken by the hang-up").unwrap(), Ended::HungUp);
+    }
+
+    #[tokio::test]
+    async fn a_close_written_by_someone_else_s_flush_ends_the_task() {
+        let (server, _client) = pair().await;
+        let outbox = Outbox::new(server, 8);
+        // The raffle queued a frame first and will flush it; the session closes behind it.
+        assert_eq!(outbox.queue(Frame::ping()), Queued::First);
+        outbox.close(1008, "protocol error");
+        let task = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move { outbox.drain(|_| {}).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert_eq!(outbox.flush().frames, 2);
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        assert_eq!(ended.expect("woken once the close is out").unwrap(), Ended::Closed);
     }
 
     #[tokio::test]

@@ -429,10 +429,24 @@ fn write_all(outboxes: &[Outbox], per_thread: usize) -> Written {
     let mut parts = outboxes.chunks(outboxes.len().div_ceil(threads));
     let mine = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let others: Vec<_> = parts.map(|part| scope.spawn(move || write(part))).collect();
-        let mut written = write(mine);
+        let mut written = Written::default();
+        let mut others = Vec::new();
+        for part in parts {
+            // A thread the OS refuses (a limit reached) is no reason to leave sockets unwritten:
+            // this one writes that part too.
+            match std::thread::Builder::new().spawn_scoped(scope, move || write(part)) {
+                Ok(other) => others.push(other),
+                Err(_) => written += write(part),
+            }
+        }
+        written += write(mine);
         for other in others {
-            written += other.join().expect("a writing thread panicked");
+            // A panic in a write is a bug, but the raffle carries on: the sockets that thread
+            // did not reach are hung up by their heartbeat and resume.
+            written += other.join().unwrap_or_else(|_| {
+                tracing::error!("a thread writing a broadcast panicked");
+                Written::default()
+            });
         }
         written
     })

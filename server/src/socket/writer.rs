@@ -34,7 +34,7 @@ pub async fn keep_writing(outbox: &Outbox, alive: &Alive, metrics: &Metrics) -> 
                     return Ended::HungUp;
                 }
                 if Instant::now() >= next_ping {
-                    outbox.send(Frame::ping());
+                    metrics.frames_out.inc_by(outbox.send(Frame::ping()).frames);
                     next_ping += alive.heartbeat;
                 }
             }

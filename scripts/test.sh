@@ -44,7 +44,9 @@ cargo test -p raffler-core
 # The BLS signature check (real recorded quicknet rounds) is behind the core's `beacon` feature.
 cargo test -p raffler-core --features beacon raffle::beacon
 cargo test -p app
+say "cargo test -p server"
 RAFFLER_RECORD_OUT_DIR="$record_dir" cargo test -p server
+say "cargo test -p relay-stub -p verifier -p sitebuild"
 cargo test -p relay-stub -p verifier
 # The site build tool in its own profile: the release build below reuses what this compiles.
 cargo test -p sitebuild --profile tool
@@ -120,4 +122,6 @@ cargo build --release -p relay-stub
 RAFFLER_BEACON_RELAYS=off RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 \
   RAFFLER_DATABASE="$e2e_data/raffler.db" "${CARGO_TARGET_DIR:-$RAFFLER_ROOT/target}/release/server" &
 server_pid=$!
+say "Playwright"
 (cd end2end && npx playwright test)
+say "every test passed"

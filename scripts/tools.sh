@@ -13,7 +13,14 @@ set -euo pipefail
 RAFFLER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CARGO_LEPTOS_VERSION=0.3.10
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step is printed with the minutes and seconds since the outermost script started (build.sh
+# run by test.sh counts from test.sh's start), so a slow first run shows where its time went.
+RAFFLER_T0="${RAFFLER_T0:-$(date +%s)}"
+export RAFFLER_T0
+say() {
+  local spent=$(($(date +%s) - RAFFLER_T0))
+  printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((spent / 60)) $((spent % 60)) "$*" >&2
+}
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"

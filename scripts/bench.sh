@@ -36,11 +36,21 @@ port="${BENCH_PORT:-3100}"
 target="${CARGO_TARGET_DIR:-target}"
 
 # BENCH_SERVER: a server binary built earlier (another commit) to measure instead of this tree's.
-# BENCH_BUILD=0: use the binaries already built. The same packages every time: another set would
-# unify dependencies' features differently and rebuild them.
+# BENCH_BUILD=0: use the binaries already built.
 server_bin="${BENCH_SERVER:-$target/release/server}"
 if [ "${BENCH_BUILD:-1}" != 0 ]; then
-  cargo build --release -p server -p loadgen -p peer-axum
+  # The server exactly as it is served and deployed: scripts/build.sh's (nothing to do when it is
+  # up to date). A `cargo build -p server` here would compile it a second time, differently: the
+  # site build compiles Leptos with the site's settings in its environment. In the first test
+  # run the two builds cost 8 minutes of 32.
+  [ -n "${BENCH_SERVER:-}" ] || scripts/build.sh
+  # The load generator alone unless the axum peer is measured: `-p peer-axum` would compile axum
+  # and hyper once more (other features than the server's), which no test needs.
+  if [[ ",$peers," == *,axum,* ]]; then
+    cargo build --release -p loadgen -p peer-axum
+  else
+    cargo build --release -p loadgen
+  fi
 fi
 # Each process may hold at most this many open files: 18,000 phones need more than the usual
 # 20,000 across server and load generator. Root may raise the hard limit; others keep theirs.

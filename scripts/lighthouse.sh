@@ -90,6 +90,9 @@ const rows = reports.map((r) => {
     lcpMs: a["largest-contentful-paint"].numericValue,
     fcpMs: a["first-contentful-paint"].numericValue,
     tbtMs: a["total-blocking-time"].numericValue,
+    // The main thread's tasks over 50 ms (as simulated on the slow phone): what the blocking
+    // time is made of.
+    longTasks: (a["long-tasks"].details?.items ?? []).map((t) => ({ url: t.url.replace(/^https?:\/\/[^/]+/, ""), startMs: t.startTime, ms: t.duration })),
     requests: items.map((i) => ({ url: i.url.replace(/^https?:\/\/[^/]+/, ""), transfer: i.transferSize, resource: i.resourceSize })),
     failed: [...Object.values(r.categories).flatMap((c) => c.auditRefs.filter((ref) => ref.weight > 0).map((ref) => r.audits[ref.id]).filter((au) => au.score !== null && au.score < 1).map((au) => `${c.id}: ${au.id} (${au.score})`))],
   };
@@ -97,6 +100,7 @@ const rows = reports.map((r) => {
 for (const [i, row] of rows.entries()) {
   console.log(`run ${i + 1}: performance ${row.performance}, accessibility ${row.accessibility}, best practices ${row.bestPractices}`);
   console.log(`  transfer ${kib(row.transferBytes)} KiB, interactive ${(row.interactiveMs / 1000).toFixed(2)} s, LCP ${(row.lcpMs / 1000).toFixed(2)} s, FCP ${(row.fcpMs / 1000).toFixed(2)} s, TBT ${Math.round(row.tbtMs)} ms`);
+  console.log(`  long tasks: ${row.longTasks.map((t) => `${Math.round(t.ms)} ms at ${(t.startMs / 1000).toFixed(2)} s (${t.url || "the page"})`).join(", ") || "none"}`);
   for (const req of row.requests) console.log(`    ${kib(req.transfer).padStart(7)} KiB sent (${kib(req.resource)} KiB unpacked)  ${req.url}`);
   if (row.failed.length) console.log(`  audits below 1: ${row.failed.join(", ")}`);
 }

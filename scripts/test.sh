@@ -88,10 +88,7 @@ else
   say "cargo fuzz is not installed: skipping the fuzz targets (cargo install cargo-fuzz)"
 fi
 
-say "load generator at a small size (proves it works; timings are not asserted)"
-scripts/bench.sh --players 200 --draws 2 --idle-secs 1
-
-say "Playwright end-to-end (release build)"
+say "the release build, then the load generator and Playwright against it"
 # The tests would otherwise talk to whatever already listens there (and pass or fail for it).
 if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
   echo "Port 3000 is in use: stop the server running there, then run the tests again." >&2
@@ -117,6 +114,11 @@ trap stop_server EXIT
 # Every other spec runs with the beacon off (the draws are "seed only").
 scripts/build.sh
 cargo build --release -p relay-stub
+
+# After the release build, which it uses as it is (it builds only the load generator).
+say "load generator at a small size (proves it works; timings are not asserted)"
+scripts/bench.sh --players 200 --draws 2 --idle-secs 1
+
 # The server as an operator runs it: alone, finding its site beside itself, in production
 # mode, on port 3000 (end2end/global-setup.ts waits until it answers).
 RAFFLER_BEACON_RELAYS=off RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 \

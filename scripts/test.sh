@@ -7,19 +7,6 @@ cd "$RAFFLER_ROOT"
 # A test run builds once: incremental caches would only double the disk it needs.
 export CARGO_INCREMENTAL=0
 
-release_pid="" server_pid="" e2e_data=""
-release_log="$(mktemp "${TMPDIR:-/tmp}/raffler-release.XXXXXX")"
-cleanup() {
-  # A failed step leaves no release build compiling in the background.
-  if [ -n "$release_pid" ]; then kill -- "-$release_pid" 2>/dev/null || true; fi
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" || true
-  fi
-  rm -rf "$release_log" ${e2e_data:+"$e2e_data"}
-}
-trap cleanup EXIT
-
 if [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's Chromium for Playwright"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -33,17 +20,6 @@ cargo fmt --all -- --check
 # No server module imports one that imports it back (the room's parts included).
 say "module cycles"
 python3 scripts/check-module-cycles.py server/src
-
-# The release build (scripts/build.sh: the server, the split wasm, the verify page's wasm), the
-# drand relay stub and the load generator, which the steps at the end use, compile beside clippy
-# and the cargo tests: cargo locks each profile's folder on its own, and either side alone leaves
-# a core idle much of the time (the wasm's single-unit LTO link, a crate everything waits for,
-# tests that wait for a beacon round). A first run took 27 min 49 s with them one after the
-# other (README, "First run"). Its own session, so that a failed step stops all of it.
-say "the release build, in the background (its output is printed once it is done)"
-setsid bash -c 'scripts/build.sh && cargo build --release -p relay-stub && cargo build --release -p loadgen' \
-  >"$release_log" 2>&1 &
-release_pid=$!
 
 # app is built once per side (ssr for the server, hydrate for the browser); checking the
 # packages one by one keeps cargo from switching both features on at once.
@@ -112,37 +88,37 @@ else
   say "cargo fuzz is not installed: skipping the fuzz targets (cargo install cargo-fuzz)"
 fi
 
-say "the load generator and Playwright, against the release build"
+say "the release build, then the load generator and Playwright against it"
 # The tests would otherwise talk to whatever already listens there (and pass or fail for it).
 if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
   echo "Port 3000 is in use: stop the server running there, then run the tests again." >&2
   exit 1
 fi
-# The release build as scripts/serve.sh serves it (scripts/build.sh: the wasm split at the lazy
-# routes, the brotli and gzip files the server sends), with the verify page's wasm in it;
-# tests/deploy_artifact.spec.ts packs this build with scripts/dist.sh and runs it alone. The
-# local drand relay serves the verify spec's beacon. Every other spec runs with the beacon off
-# (the draws are "seed only").
-say "waiting for the release build"
-if wait "$release_pid"; then
-  release_pid=""
-  cat "$release_log" >&2
-else
-  status=$?
-  release_pid=""
-  cat "$release_log" >&2
-  echo "the release build failed (above)" >&2
-  exit "$status"
-fi
-
-# Against the release build, as it is.
-say "load generator at a small size (proves it works; timings are not asserted)"
-scripts/bench.sh --players 200 --draws 2 --idle-secs 1
-
 # A short spin keeps the tests quick while still exercising the reveal timing. Every test
 # starts its raffle from this one address, so the per-address raffle limit is raised.
 # Its raffles go to a database of their own, not to the data/ of a raffler run by hand.
 e2e_data="$(mktemp -d "${TMPDIR:-/tmp}/raffler-e2e.XXXXXX")"
+server_pid=""
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+  fi
+  rm -rf "$e2e_data"
+}
+trap stop_server EXIT
+# The release build as scripts/serve.sh serves it (scripts/build.sh: the wasm split at the lazy
+# routes, the brotli and gzip files the server sends; nothing to do when it is up to date), with
+# the verify page's wasm in it; tests/deploy_artifact.spec.ts packs this build with
+# scripts/dist.sh and runs it alone. The local drand relay serves the verify spec's beacon.
+# Every other spec runs with the beacon off (the draws are "seed only").
+scripts/build.sh
+cargo build --release -p relay-stub
+
+# After the release build, which it uses as it is (it builds only the load generator).
+say "load generator at a small size (proves it works; timings are not asserted)"
+scripts/bench.sh --players 200 --draws 2 --idle-secs 1
+
 # The server as an operator runs it: alone, finding its site beside itself, in production
 # mode, on port 3000 (end2end/global-setup.ts waits until it answers).
 RAFFLER_BEACON_RELAYS=off RAFFLER_SPIN_MS="${RAFFLER_SPIN_MS:-1200}" RAFFLER_RAFFLES_PER_HOUR=1000 \

@@ -17,7 +17,9 @@
 #                 a draw spins, started again by this script, and every phone resumes. Raffler
 #                 then spins for $STORM_SPIN_MS (5000) ms, so its fan-out rows include the spin.
 # Ports: Raffler on $BENCH_PORT, the peers on the next four. BENCH_SERVER=path measures that
-# server binary instead of building this tree's.
+# server binary instead of building this tree's; BENCH_LOADGEN=path drives the load with that
+# load generator (scripts/test.sh passes its debug build: 200 phones need no speed, and it
+# compiles in seconds where a release build took a minute and a half of the first test run).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -38,6 +40,7 @@ target="${CARGO_TARGET_DIR:-target}"
 # BENCH_SERVER: a server binary built earlier (another commit) to measure instead of this tree's.
 # BENCH_BUILD=0: use the binaries already built.
 server_bin="${BENCH_SERVER:-$target/release/server}"
+loadgen="${BENCH_LOADGEN:-$target/release/loadgen}"
 if [ "${BENCH_BUILD:-1}" != 0 ]; then
   # The server exactly as it is served and deployed: scripts/build.sh's (nothing to do when it is
   # up to date). A `cargo build -p server` here would compile it a second time, differently: the
@@ -48,7 +51,7 @@ if [ "${BENCH_BUILD:-1}" != 0 ]; then
   # and hyper once more (other features than the server's), which no test needs.
   if [[ ",$peers," == *,axum,* ]]; then
     cargo build --release -p loadgen -p peer-axum
-  else
+  elif [ -z "${BENCH_LOADGEN:-}" ]; then
     cargo build --release -p loadgen
   fi
 fi
@@ -114,7 +117,7 @@ for _ in $(seq 1 100); do [ -s "$scratch/pid" ] && break; sleep 0.05; done
 wait_for_port "$port"
 # An error (a lost join or result) fails the bench, but only once the peers have run too.
 status=0
-"$target/release/loadgen" --url "ws://127.0.0.1:$port/ws" --server-pid "$(cat "$scratch/pid")" \
+"$loadgen" --url "ws://127.0.0.1:$port/ws" --server-pid "$(cat "$scratch/pid")" \
   --json "$scratch/raffler.json" "${storm_args[@]}" "${loadgen_args[@]}" || status=$?
 if [ -n "$json" ]; then cp "$scratch/raffler.json" "$json"; fi
 # The database's side of the run, from the server's own /metrics: how many commits (fsyncs) the
@@ -162,7 +165,7 @@ for peer in "${peer_list[@]}"; do
   server_pid=$!
   wait_for_port "$peer_port"
   echo "peer $peer on port $peer_port"
-  "$target/release/loadgen" --url "ws://127.0.0.1:$peer_port/ws" --server-pid "$server_pid" \
+  "$loadgen" --url "ws://127.0.0.1:$peer_port/ws" --server-pid "$server_pid" \
     --json "$scratch/$peer.json" "${loadgen_args[@]}" || status=$?
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
@@ -170,5 +173,5 @@ for peer in "${peer_list[@]}"; do
   compare+=("$peer=$scratch/$peer.json")
   if [ -n "$json" ]; then cp "$scratch/$peer.json" "${json%.json}.$peer.json"; fi
 done
-"$target/release/loadgen" --compare "${compare[@]}"
+"$loadgen" --compare "${compare[@]}"
 exit "$status"

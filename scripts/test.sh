@@ -50,6 +50,9 @@ say "cargo test -p relay-stub -p verifier -p sitebuild"
 cargo test -p relay-stub -p verifier
 # The site build tool in its own profile: the release build below reuses what this compiles.
 cargo test -p sitebuild --profile tool
+# The drand relay stub (the verify spec's beacon) and the load generator, in debug: the
+# dependencies are those the tests above compiled, and neither needs speed here.
+cargo build -p relay-stub -p loadgen
 
 # raffler-draw/1 checked by a second, independent implementation (docs/fairness.md): the Python
 # check must pass a record the core drew, and must refuse the same record with one winner changed.
@@ -113,11 +116,10 @@ trap stop_server EXIT
 # scripts/dist.sh and runs it alone. The local drand relay serves the verify spec's beacon.
 # Every other spec runs with the beacon off (the draws are "seed only").
 scripts/build.sh
-cargo build --release -p relay-stub
 
 # After the release build, which it uses as it is (it builds only the load generator).
 say "load generator at a small size (proves it works; timings are not asserted)"
-scripts/bench.sh --players 200 --draws 2 --idle-secs 1
+BENCH_LOADGEN="${CARGO_TARGET_DIR:-$RAFFLER_ROOT/target}/debug/loadgen" scripts/bench.sh --players 200 --draws 2 --idle-secs 1
 
 # The server as an operator runs it: alone, finding its site beside itself, in production
 # mode, on port 3000 (end2end/global-setup.ts waits until it answers).

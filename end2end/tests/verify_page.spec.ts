@@ -6,7 +6,8 @@ import { ServerProcess } from "./fixtures/server_process";
 
 // "Was it rigged?" A sceptical attendee opens the verify page after the evening: every draw is
 // recomputed in the browser and ticked. Draws wait for a beacon served by a local drand relay
-// (target/release/relay-stub: a test chain, a round a second), as public rounds would be.
+// (target/debug/relay-stub, which scripts/test.sh builds: a test chain, a round a second), as
+// public rounds would be.
 // Every other spec runs with the beacon off (scripts/test.sh).
 
 const root = path.resolve(process.cwd(), "..");
@@ -19,7 +20,7 @@ test.use({ baseURL: server.url });
 
 test.beforeAll(async () => {
   const target = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
-  const child = spawn(path.join(target, "release", "relay-stub"), ["--port", "3024", "--period", "1"], {
+  const child = spawn(path.join(target, "debug", "relay-stub"), ["--port", "3024", "--period", "1"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   relay = child;

@@ -44,8 +44,8 @@ loadgen="${BENCH_LOADGEN:-$target/release/loadgen}"
 if [ "${BENCH_BUILD:-1}" != 0 ]; then
   # The server exactly as it is served and deployed: scripts/build.sh's (nothing to do when it is
   # up to date). A `cargo build -p server` here would compile it a second time, differently: the
-  # site build compiles Leptos with the site's settings in its environment. In the first test
-  # run the two builds cost 8 minutes of 32.
+  # site build compiles Leptos with the site's settings in its environment. Building it once took
+  # the first test run from 32 to 28 minutes.
   [ -n "${BENCH_SERVER:-}" ] || scripts/build.sh
   # The load generator alone unless the axum peer is measured: `-p peer-axum` would compile axum
   # and hyper once more (other features than the server's), which no test needs.

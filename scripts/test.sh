@@ -117,7 +117,7 @@ trap stop_server EXIT
 # Every other spec runs with the beacon off (the draws are "seed only").
 scripts/build.sh
 
-# After the release build, which it uses as it is (it builds only the load generator).
+# The release server just built, driven by the debug load generator built with the tests.
 say "load generator at a small size (proves it works; timings are not asserted)"
 BENCH_LOADGEN="${CARGO_TARGET_DIR:-$RAFFLER_ROOT/target}/debug/loadgen" scripts/bench.sh --players 200 --draws 2 --idle-secs 1
 

@@ -68,7 +68,10 @@ cargo test -p raffler-core
 cargo test -p raffler-core --features beacon raffle::beacon
 cargo test -p app
 say "cargo test -p server"
-RAFFLER_RECORD_OUT_DIR="$record_dir" cargo test -p server
+# The integration tests (server/tests/main.rs, one program) mostly wait on spins, heartbeats
+# and beacon rounds: eight at a time take ~20 s instead of ~50 with one per core. Those that
+# hold thousands of sockets take turns (common::many_sockets).
+RAFFLER_RECORD_OUT_DIR="$record_dir" cargo test -p server -- --test-threads=8
 say "cargo test -p relay-stub -p verifier -p loadgen -p sitebuild"
 cargo test -p relay-stub -p verifier -p loadgen
 # The site build tool in its own profile: the release build below reuses what this compiles.

@@ -19,7 +19,7 @@ fn later_p99(room: &Room) -> Option<f64> {
     median(room.fanouts.iter().skip(1).map(|f| f.p99_ms).collect())
 }
 
-const FIGURES: [(&str, Figure); 8] = [
+const FIGURES: [(&str, Figure); 9] = [
     ("p99 fan-out, first draw after idle (ms)", |r| r.fanouts.first().map(|f| f.p99_ms)),
     ("p99 fan-out, later draws, median (ms)", later_p99),
     ("first draw's p99 / later draws'", |r| Some(r.fanouts.first()?.p99_ms / later_p99(r)?)),
@@ -28,6 +28,7 @@ const FIGURES: [(&str, Figure); 8] = [
     }),
     ("RSS per idle phone (KiB)", |r| r.rss_per_connection_bytes.map(|b| b / 1024.0)),
     ("join rate (joins/s)", |r| Some(r.joins_per_second)),
+    ("server CPU per join (µs)", |r| r.join_cpu_us_per_join),
     ("handshakes closed, tried again", |r| Some(r.joins.retried as f64)),
     ("errors", |r| Some(r.errors as f64)),
 ];

@@ -159,6 +159,7 @@ async fn run_room(
     let mut host_updates = 0u64;
     let mut joined_seen = 0u32;
     let joins;
+    let cpu_after_join;
     let ready = tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<Worker>, report::Joins)> {
         let mut joins = report::Joins::default();
         for worker in &mut workers {
@@ -172,6 +173,7 @@ async fn run_room(
             done = &mut ready => {
                 let (workers, worker_joins) = done??;
                 joins = worker_joins;
+                cpu_after_join = args.server_pid.map(measure::Process::read).transpose()?;
                 break workers;
             }
             msg = next_msg(&mut host) => {
@@ -286,6 +288,7 @@ async fn run_room(
         lost_connections,
         empty.cloned(),
         cpu_before_join,
+        cpu_after_join,
         idle,
         after,
     ))

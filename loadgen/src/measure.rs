@@ -36,6 +36,11 @@ impl Process {
         Ok(Process { rss_kib, cpu_ticks, at: Some(Instant::now()) })
     }
 
+    /// CPU seconds used between two readings.
+    pub fn cpu_seconds_since(&self, earlier: &Process) -> f64 {
+        self.cpu_ticks.saturating_sub(earlier.cpu_ticks) as f64 / TICKS_PER_SECOND
+    }
+
     /// CPU used between two readings, as a percentage of one core.
     pub fn cpu_percent_since(&self, earlier: &Process) -> f64 {
         let (Some(now), Some(then)) = (self.at, earlier.at) else { return 0.0 };

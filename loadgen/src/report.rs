@@ -199,6 +199,10 @@ pub struct Room {
     pub rss_per_connection_bytes: Option<f64>,
     /// CPU of the server while the room joined, % of one core.
     pub join_cpu_percent: Option<f64>,
+    /// The server's CPU time per join while the room joined (µs): what a join costs the server,
+    /// whatever share of the two cores the load generator left it.
+    #[serde(default)]
+    pub join_cpu_us_per_join: Option<f64>,
     pub errors: u64,
 }
 
@@ -215,6 +219,7 @@ impl Room {
         lost_connections: u64,
         empty: Option<Process>,
         before_join: Option<Process>,
+        after_join: Option<Process>,
         idle: Option<Idle>,
         after: Option<Process>,
     ) -> Room {
@@ -225,10 +230,11 @@ impl Room {
             }
             _ => None,
         };
-        let join_cpu_percent = match (&before_join, &idle) {
-            (Some(before), Some(_)) => after.as_ref().map(|a| a.cpu_percent_since(before)),
-            _ => None,
-        };
+        let join_cpu = before_join.as_ref().zip(after_join.as_ref());
+        let join_cpu_percent = join_cpu.map(|(before, after)| after.cpu_percent_since(before));
+        let join_cpu_us_per_join = join_cpu
+            .filter(|_| joins.ok > 0)
+            .map(|(before, after)| after.cpu_seconds_since(before) * 1e6 / joins.ok as f64);
         let errors = joins.failed
             + lost_connections
             + fanouts.iter().map(|f| f.missing).sum::<u64>()
@@ -248,6 +254,7 @@ impl Room {
             server_after: after,
             rss_per_connection_bytes,
             join_cpu_percent,
+            join_cpu_us_per_join,
             errors,
         }
     }
@@ -258,6 +265,11 @@ pub fn print(rooms: &[Room]) {
     println!("\n{:<38}{}", "players", col(&|r| r.players.to_string()));
     println!("{:<38}{}", "joins accepted / failed", col(&|r| format!("{} / {}", r.joins.ok, r.joins.failed)));
     println!("{:<38}{}", "join rate (joins/s)", col(&|r| format!("{:.0}", r.joins_per_second)));
+    println!(
+        "{:<38}{}",
+        "server CPU per join (µs)",
+        col(&|r| r.join_cpu_us_per_join.map_or("-".into(), |us| format!("{us:.0}")))
+    );
     println!("{:<38}{}", "handshakes closed, tried again", col(&|r| r.joins.retried.to_string()));
     println!(
         "{:<38}{}",

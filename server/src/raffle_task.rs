@@ -33,6 +33,14 @@ use tokio_util::task::TaskTracker;
 const INBOX: usize = 1_024;
 /// The most requests staged for one database write.
 const MAX_STAGED: usize = 1_024;
+/// A request that comes less than this after the previous batch waits for the rest of it, with
+/// whatever else comes meanwhile: a hall joining at thousands a second then costs one commit
+/// (an fsync) and one round of writes per 5 ms instead of one per handful of joins. Measured
+/// at 18,000 joining as fast as the load generator goes: 204-340 commits instead of
+/// 1,440-4,054, the server's CPU per join 101-104 µs instead of 117-142. A request that comes
+/// in a quiet room (a draw, a claim, a phone coming back) never waits; in a busy room one waits at
+/// most this long.
+const BATCH_SPACING: Duration = Duration::from_millis(5);
 
 pub struct Request {
     pub conn: ConnId,
@@ -142,6 +150,7 @@ fn launch(room: Room, env: TaskEnv, on_close: OnClose, host: Option<(ConnId, Out
         answers: HashMap::new(),
         ended: ended.clone(),
         closed: false,
+        last_batch: None,
         env: env.clone(),
         on_close: Some(on_close),
     };
@@ -184,6 +193,8 @@ struct RaffleTask {
     answers: HashMap<ConnId, oneshot::Sender<bool>>,
     ended: Arc<AtomicBool>,
     closed: bool,
+    /// When the last batch of requests was done with (see [`BATCH_SPACING`]).
+    last_batch: Option<Instant>,
     env: TaskEnv,
     on_close: Option<OnClose>,
 }
@@ -205,12 +216,20 @@ impl RaffleTask {
                 () = self.env.stop.cancelled() => break,
                 request = rx.recv() => {
                     let Some(first) = request else { break };
+                    // A busy room takes its inbox at most every BATCH_SPACING: what queued
+                    // meanwhile is one batch, one commit, one round of writes.
+                    if let Some(ready) = self.last_batch.map(|at| at + BATCH_SPACING) {
+                        if Instant::now() < ready {
+                            tokio::time::sleep_until(ready).await;
+                        }
+                    }
                     let mut requests = vec![first];
                     while requests.len() < MAX_STAGED {
                         let Ok(request) = rx.try_recv() else { break };
                         requests.push(request);
                     }
                     self.on_requests(requests).await;
+                    self.last_batch = Some(Instant::now());
                 }
                 () = sleep_until_or_never(wake) => {
                     self.room.handle_timeout(now());
@@ -414,7 +433,12 @@ const WRITES_PER_THREAD: usize = 2_048;
 /// number of connections is worth. Each outbox is written by one thread only, under its lock,
 /// so every connection still gets its frames in order.
 fn write_all(outboxes: &[Outbox], per_thread: usize) -> Written {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Asked once: the standard library reads the cgroup's CPU quota from /sys on every call
+    // (open, read, close), and this runs after every batch (4 % of the server's CPU while a
+    // hall joins, in the join profile).
+    static CORES: std::sync::LazyLock<usize> =
+        std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let cores = *CORES;
     let threads = cores.min(outboxes.len() / per_thread.max(1)).max(1);
     let write = |part: &[Outbox]| {
         let mut written = Written::default();

@@ -3,7 +3,7 @@
 //! they are sent and never cached. The site is a folder of this test's own, laid out as
 //! `cargo leptos build --release --precompress` with `hash-files` lays it out.
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Every kind of bad input gets its own error frame, and the connection and raffle carry on.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, MAX_FRAME_BYTES};
 use raffler_core::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};

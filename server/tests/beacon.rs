@@ -5,7 +5,7 @@
 //! With `RAFFLER_RECORD_OUT_DIR` set, the evenings' records are written there for
 //! `scripts/verify_record.py` (scripts/test.sh runs it on them).
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use raffler_core::protocol::{ClientMsg, ServerMsg, VoidView};

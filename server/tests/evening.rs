@@ -2,7 +2,7 @@
 //! shared address that guessed codes wrong, joins whose answers are lost, and an end that comes
 //! while a draw spins or a prize waits for its claim. Every phone always knows where it stands.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use raffler_core::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};

@@ -1,6 +1,6 @@
 //! The host's controls over the wire: prizes, claims, redraws, joining, removing, ending.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use raffler_core::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};

@@ -1,7 +1,7 @@
 //! A room full of developers poking at the raffle: whatever they send, only the host runs it,
 //! nothing is lost, and honest screens carry on.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer, MAX_FRAME_BYTES};
 use futures_util::{SinkExt, StreamExt};

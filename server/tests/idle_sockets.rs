@@ -1,7 +1,7 @@
 //! Connections that never become WebSockets, and WebSockets that stop reading (issue 11): none
 //! of them may keep a file of the server's for as long as the client likes.
 
-mod common;
+use crate::common;
 
 use common::{raise_open_files, TestServer};
 use futures_util::SinkExt;
@@ -37,6 +37,7 @@ async fn closed_by(mut stream: TcpStream, deadline: tokio::time::Instant) -> Res
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_thousand_silent_connections_are_closed_while_a_phone_joins() {
     const SILENT: usize = 5_000;
+    let _turn = common::many_sockets().await;
     assert!(raise_open_files() >= 2 * SILENT as u64 + 500, "this test needs 10,500 open files");
     let server = TestServer::start_custom(settings()).await;
     let started = Instant::now();

@@ -2,7 +2,7 @@
 //! per raffle, the host's board at most ten times a second, and WebSockets past the server's
 //! open-file budget.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use raffler_core::protocol::{ClientMsg, ErrorCode, Field, ServerMsg};

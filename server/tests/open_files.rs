@@ -2,7 +2,7 @@
 //! soft limit of 1,024 open files and a higher hard limit (issue 11): it raises its limit, says
 //! so, and takes a room of 2,000 phones behind one address with none refused.
 
-mod common;
+use crate::common;
 
 use common::{fresh_database, raise_open_files, TestServer};
 use futures_util::StreamExt;
@@ -23,6 +23,7 @@ impl Drop for Killed {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn started_with_1024_open_files_the_server_takes_2000_phones() {
+    let _turn = common::many_sockets().await;
     let hard = rlimit::Resource::NOFILE.get_hard().expect("the hard open-file limit");
     assert!(
         hard >= 2 * PHONES as u64 + 1_000,

@@ -1,7 +1,7 @@
 //! What an operator relies on: /healthz, /metrics, idle raffles closing, and a database that
 //! another program locks.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use raffler_core::protocol::{ClientMsg, ErrorCode, ServerMsg};

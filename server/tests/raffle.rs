@@ -1,6 +1,6 @@
 //! A whole raffle over real WebSockets: hosts, phones, draws, and raffles side by side.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use futures_util::future::join_all;

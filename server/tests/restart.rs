@@ -1,7 +1,7 @@
 //! The real server binary, killed and started again on the same database: nothing that any
 //! screen was shown is lost, and the raffle carries on.
 
-mod common;
+use crate::common;
 
 use common::{fresh_database, is_winner, Phone, TestServer};
 use raffler_core::protocol::{ClientMsg, PlayerView, ServerMsg};

@@ -1,6 +1,6 @@
 //! Screens that come back: phones that slept, hosts that reloaded, tokens that are not theirs.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use raffler_core::protocol::{ClientMsg, ErrorCode, ServerMsg};

@@ -1,7 +1,7 @@
 //! Walk-ins over the wire: the host enters a person by name, who can win; the host claims for
 //! them; every host screen marks them as entered by the host; no phone can become them.
 
-mod common;
+use crate::common;
 
 use common::{is_winner, TestServer};
 use raffler_core::protocol::{ClaimView, ClientMsg, ErrorCode, ServerMsg};

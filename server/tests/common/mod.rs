@@ -1,7 +1,5 @@
 //! A real server on a free port, and WebSocket clients that speak the documented protocol.
 
-#![allow(dead_code)] // each test binary uses its own subset
-
 use futures_util::{SinkExt, StreamExt};
 use raffler_core::protocol::{ClientMsg, PlayerView, ServerMsg};
 use raffler_core::raffle;
@@ -312,6 +310,14 @@ impl TestServer {
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
             .unwrap_or_else(|| panic!("no metric {name} in {body}"))
     }
+}
+
+/// Tests that hold thousands of sockets take turns: side by side in the one test program they
+/// would pass the open-file limit (5,000 silent sockets and their server ends; 2,000 phones and
+/// theirs). Held for the whole test.
+pub async fn many_sockets() -> tokio::sync::MutexGuard<'static, ()> {
+    static MANY_SOCKETS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    MANY_SOCKETS.lock().await
 }
 
 /// Raises this process's open-file limit to the hard limit (tests that open thousands of

@@ -37,9 +37,9 @@ const MAX_STAGED: usize = 1_024;
 /// whatever else comes meanwhile: a hall joining at thousands a second then costs one commit
 /// (an fsync) and one round of writes per 5 ms instead of one per handful of joins. Measured
 /// at 18,000 joining as fast as the load generator goes: 204-340 commits instead of
-/// 1,440-4,054, the server's CPU per join 101-104 µs instead of 117-142. A request that comes
-/// in a quiet room (a draw, a claim, a phone coming back) never waits; in a busy room one waits at
-/// most this long.
+/// 1,440-4,054, the server's CPU per join 101-104 µs instead of 117-142 (README, Performance).
+/// A request in a quiet room (a draw, a claim, a phone coming back) never waits; in a busy
+/// room one waits at most this long.
 const BATCH_SPACING: Duration = Duration::from_millis(5);
 
 pub struct Request {
@@ -434,8 +434,8 @@ const WRITES_PER_THREAD: usize = 2_048;
 /// so every connection still gets its frames in order.
 fn write_all(outboxes: &[Outbox], per_thread: usize) -> Written {
     // Asked once: the standard library reads the cgroup's CPU quota from /sys on every call
-    // (open, read, close), and this runs after every batch (4 % of the server's CPU while a
-    // hall joins, in the join profile).
+    // (open, read, close), and this runs after every batch (1-4 % of the server's CPU in the
+    // join profiles).
     static CORES: std::sync::LazyLock<usize> =
         std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(1, usize::from));
     let cores = *CORES;

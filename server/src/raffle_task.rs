@@ -39,7 +39,7 @@ const MAX_STAGED: usize = 1_024;
 /// at 18,000 joining as fast as the load generator goes: 204-340 commits instead of
 /// 1,440-4,054, the server's CPU per join 101-104 µs instead of 117-142 (README, Performance).
 /// A request in a quiet room (a draw, a claim, a phone coming back) never waits; in a busy
-/// room one waits at most this long.
+/// room one waits at most this long, and so does a timer (a reveal) that falls in the wait.
 const BATCH_SPACING: Duration = Duration::from_millis(5);
 
 pub struct Request {

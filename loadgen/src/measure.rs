@@ -45,7 +45,7 @@ impl Process {
     pub fn cpu_percent_since(&self, earlier: &Process) -> f64 {
         let (Some(now), Some(then)) = (self.at, earlier.at) else { return 0.0 };
         let seconds = now.duration_since(then).as_secs_f64();
-        (self.cpu_ticks.saturating_sub(earlier.cpu_ticks)) as f64 / TICKS_PER_SECOND / seconds * 100.0
+        self.cpu_seconds_since(earlier) / seconds * 100.0
     }
 }
 

@@ -19,13 +19,15 @@ fn later_p99(room: &Room) -> Option<f64> {
     median(room.fanouts.iter().skip(1).map(|f| f.p99_ms).collect())
 }
 
-const FIGURES: [(&str, Figure); 9] = [
+const FIGURES: [(&str, Figure); 11] = [
     ("p99 fan-out, first draw after idle (ms)", |r| r.fanouts.first().map(|f| f.p99_ms)),
     ("p99 fan-out, later draws, median (ms)", later_p99),
     ("first draw's p99 / later draws'", |r| Some(r.fanouts.first()?.p99_ms / later_p99(r)?)),
     ("server: result queued to last write (ms)", |r| {
         median(r.fanouts.iter().skip(1).filter_map(|f| f.server_last_write_ms).collect())
     }),
+    ("server CPU per result, all draws (µs)", |r| r.draws_cpu?.server_us),
+    ("load generator CPU per result (µs)", |r| r.draws_cpu.map(|c| c.generator_us)),
     ("RSS per idle phone (KiB)", |r| r.rss_per_connection_bytes.map(|b| b / 1024.0)),
     ("join rate (joins/s)", |r| Some(r.joins_per_second)),
     ("server CPU per join (µs)", |r| r.join_cpu_us_per_join),

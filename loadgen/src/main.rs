@@ -39,7 +39,8 @@ pub struct Args {
     /// Draws in a row for each room.
     #[arg(long, default_value_t = 1)]
     draws: u32,
-    /// Connections per worker process (each process may hold at most 20,000 open files).
+    /// Connections per worker process at most (each process may hold at most 20,000 open
+    /// files); there is one worker per core at least, for rooms of 500 phones a core or more.
     #[arg(long, default_value_t = 9_000)]
     per_process: usize,
     /// Source addresses per worker (127.0.0.x), to stay under the ephemeral-port and the
@@ -102,6 +103,18 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Phones one worker process is worth at least: fewer are not worth a process of their own.
+const MIN_PER_PROCESS: usize = 500;
+
+/// How many worker processes share `players`: enough that none holds more than `per_process`,
+/// and at least one per core (each worker is one thread), so that the phones are read on every
+/// core the server writes on. With one worker for 9,000 phones, the server's writes on two
+/// cores and the one reading thread took turns on the same cores: the last phone read its
+/// frame 40 ms after the server's last write, 15 ms at 18,000 with two workers.
+fn worker_processes(players: usize, per_process: usize, cores: usize) -> usize {
+    players.div_ceil(per_process.max(1)).max(cores.min(players / MIN_PER_PROCESS)).max(1)
+}
+
 /// One worker process and its pipes.
 struct Worker {
     child: Child,
@@ -134,7 +147,8 @@ async fn run_room(
     host.send(Message::text(ClientMsg::SetBeacon { on: false }.to_json())).await?;
 
     // Workers: each gets a slice of the room and its own source addresses.
-    let processes = players.div_ceil(args.per_process).max(1);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let processes = worker_processes(players, args.per_process, cores);
     let exe = std::env::current_exe()?;
     let mut workers = Vec::new();
     for index in 0..processes {
@@ -213,6 +227,10 @@ async fn run_room(
     };
 
     // Draws: the host draws; each worker reports when each of its phones heard the result.
+    // The CPU both sides spend on them, read around all the draws: the server is idle between
+    // draws, and the generator's share is what it takes from the cores the server runs on.
+    let generator: Vec<u32> = workers.iter().map(|w| w.child.id()).chain([std::process::id()]).collect();
+    let draws_before = measure::DrawCpu::read(args.server_pid, &generator)?;
     let mut fanouts = Vec::new();
     for draw in 1..=args.draws {
         let sent_at = measure::now_micros();
@@ -255,6 +273,8 @@ async fn run_room(
     }
 
     let after = args.server_pid.map(measure::Process::read).transpose()?;
+    let draws_cpu = measure::DrawCpu::read(args.server_pid, &generator)?
+        .per_result_since(&draws_before, fanouts.iter().map(|f| f.received as u64).sum());
     let mut storms = Vec::new();
     if storm {
         let raffle = storm::Raffle {
@@ -284,6 +304,7 @@ async fn run_room(
         host_updates,
         joined_seen,
         fanouts,
+        draws_cpu,
         storms,
         lost_connections,
         empty.cloned(),
@@ -308,5 +329,24 @@ where
             Ok(Some(Ok(_))) => continue,
             Ok(other) => bail!("the host's connection ended: {other:?}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worker_processes;
+
+    #[test]
+    fn a_room_is_read_by_a_worker_per_core_and_none_holds_too_many() {
+        // The sizes on this machine (two cores, 9,000 per process at most).
+        assert_eq!(worker_processes(2_000, 9_000, 2), 2);
+        assert_eq!(worker_processes(9_000, 9_000, 2), 2);
+        assert_eq!(worker_processes(18_000, 9_000, 2), 2);
+        // More phones than two processes may hold; more cores than the phones are worth.
+        assert_eq!(worker_processes(40_000, 9_000, 2), 5);
+        assert_eq!(worker_processes(1_200, 9_000, 8), 2);
+        // CI's 200 phones: one process.
+        assert_eq!(worker_processes(200, 9_000, 2), 1);
+        assert_eq!(worker_processes(0, 9_000, 2), 1);
     }
 }

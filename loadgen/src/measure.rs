@@ -49,6 +49,40 @@ impl Process {
     }
 }
 
+/// CPU ticks of the server and of the load generator's processes, read together.
+pub struct DrawCpu {
+    server: Option<u64>,
+    generator: u64,
+}
+
+/// What one phone's result cost each side, in CPU µs: the server's writes and the generator's
+/// reads of the same frames.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct PerResult {
+    pub server_us: Option<f64>,
+    pub generator_us: f64,
+}
+
+impl DrawCpu {
+    pub fn read(server: Option<u32>, generator: &[u32]) -> anyhow::Result<DrawCpu> {
+        let mut ticks = 0;
+        for &pid in generator {
+            ticks += Process::read(pid)?.cpu_ticks;
+        }
+        Ok(DrawCpu { server: server.map(Process::read).transpose()?.map(|p| p.cpu_ticks), generator: ticks })
+    }
+
+    /// CPU µs per result received between `earlier` and this reading.
+    pub fn per_result_since(&self, earlier: &DrawCpu, results: u64) -> Option<PerResult> {
+        let us =
+            |now: u64, then: u64| now.saturating_sub(then) as f64 / TICKS_PER_SECOND * 1e6 / results as f64;
+        (results > 0).then(|| PerResult {
+            server_us: self.server.zip(earlier.server).map(|(now, then)| us(now, then)),
+            generator_us: us(self.generator, earlier.generator),
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Idle {
     pub rss_kib: u64,
@@ -78,4 +112,23 @@ pub fn server_metric(ws_url: &str, name: &str) -> Option<f64> {
     let mut text = String::new();
     stream.read_to_string(&mut text).ok()?;
     text.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_per_result_is_ticks_over_results_in_microseconds() {
+        let before = DrawCpu { server: Some(1_000), generator: 500 };
+        // 36 ticks (0.36 s) of the server and 18 of the generator over 18,000 results.
+        let after = DrawCpu { server: Some(1_036), generator: 518 };
+        let per = after.per_result_since(&before, 18_000).unwrap();
+        assert_eq!(per.server_us.map(|us| us.round()), Some(20.0));
+        assert_eq!(per.generator_us.round(), 10.0);
+        assert!(after.per_result_since(&before, 0).is_none(), "no results, no figure");
+        let peer = DrawCpu { server: None, generator: 518 };
+        let no_pid = peer.per_result_since(&DrawCpu { server: None, generator: 500 }, 18_000).unwrap();
+        assert_eq!(no_pid.server_us, None, "a server without a pid has no CPU figure");
+    }
 }

@@ -1,6 +1,6 @@
 //! The figures of a run, as a table for people and JSON for tools.
 
-use crate::measure::{Idle, Process};
+use crate::measure::{Idle, PerResult, Process};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
@@ -190,6 +190,9 @@ pub struct Room {
     pub host_updates_per_second: f64,
     pub host_saw_total: u32,
     pub fanouts: Vec<Fanout>,
+    /// CPU per result over all the draws, server and load generator (its workers and itself).
+    #[serde(default)]
+    pub draws_cpu: Option<PerResult>,
     pub storms: Vec<Storm>,
     pub lost_connections: u64,
     pub server_empty: Option<Process>,
@@ -215,6 +218,7 @@ impl Room {
         host_updates: u64,
         host_saw_total: u32,
         fanouts: Vec<Fanout>,
+        draws_cpu: Option<PerResult>,
         storms: Vec<Storm>,
         lost_connections: u64,
         empty: Option<Process>,
@@ -247,6 +251,7 @@ impl Room {
             host_updates_per_second: host_updates as f64 / join_secs.max(0.001),
             host_saw_total,
             fanouts,
+            draws_cpu,
             storms,
             lost_connections,
             server_empty: empty,
@@ -301,6 +306,15 @@ pub fn print(rooms: &[Room]) {
             col(&|r| f(r, &|x| format!("{:.0}", x.frames_per_second)))
         );
     }
+    println!(
+        "{:<38}{}",
+        "CPU per result: server / generator (µs)",
+        col(&|r| r.draws_cpu.map_or("-".into(), |c| format!(
+            "{} / {:.1}",
+            c.server_us.map_or("-".into(), |us| format!("{us:.1}")),
+            c.generator_us
+        )))
+    );
     let storms = rooms.iter().map(|r| r.storms.len()).max().unwrap_or(0);
     for i in 0..storms {
         let f = |r: &Room, g: &dyn Fn(&Storm) -> String| r.storms.get(i).map_or("-".into(), g);

@@ -426,8 +426,10 @@ impl RaffleTask {
 
 /// Connections one thread writes at least, before a second helps: a hall's broadcast (thousands
 /// of sockets, each write also running the kernel's TCP path) is spread over the cores; a few
-/// hosts' screens are not worth a thread.
-const WRITES_PER_THREAD: usize = 2_048;
+/// hosts' screens are not worth a thread. A write costs ~10 µs here (the loopback's receiving
+/// side included), so 512 sockets are ~5 ms of work against a thread started and joined in
+/// tens of µs: a room of 2,000 is written on two cores, not one.
+const WRITES_PER_THREAD: usize = 512;
 
 /// Writes every outbox's queue to its socket, on as many cores as the machine has and the
 /// number of connections is worth. Each outbox is written by one thread only, under its lock,

@@ -38,7 +38,7 @@ impl Process {
 
     /// CPU seconds used between two readings.
     pub fn cpu_seconds_since(&self, earlier: &Process) -> f64 {
-        self.cpu_ticks.saturating_sub(earlier.cpu_ticks) as f64 / TICKS_PER_SECOND
+        seconds_between(earlier.cpu_ticks, self.cpu_ticks)
     }
 
     /// CPU used between two readings, as a percentage of one core.
@@ -74,13 +74,17 @@ impl DrawCpu {
 
     /// CPU µs per result received between `earlier` and this reading.
     pub fn per_result_since(&self, earlier: &DrawCpu, results: u64) -> Option<PerResult> {
-        let us =
-            |now: u64, then: u64| now.saturating_sub(then) as f64 / TICKS_PER_SECOND * 1e6 / results as f64;
+        let us = |then: u64, now: u64| seconds_between(then, now) * 1e6 / results as f64;
         (results > 0).then(|| PerResult {
-            server_us: self.server.zip(earlier.server).map(|(now, then)| us(now, then)),
-            generator_us: us(self.generator, earlier.generator),
+            server_us: earlier.server.zip(self.server).map(|(then, now)| us(then, now)),
+            generator_us: us(earlier.generator, self.generator),
         })
     }
+}
+
+/// CPU seconds between two readings of a process's clock ticks.
+fn seconds_between(then: u64, now: u64) -> f64 {
+    now.saturating_sub(then) as f64 / TICKS_PER_SECOND
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -12,6 +12,10 @@
 #                 (bench/peers/node-ws, the `ws` library; needs Node and npm), `axum`
 #                 (bench/peers/axum), and `shared-node`, `shared-floor` (the reference peers in
 #                 $SHARED_PEERS, ../shared/peers by default, copied to a scratch folder first).
+#   --rounds N    with --peers: runs Raffler and every peer N times, in rounds (Raffler, each
+#                 peer, then again), and compares medians: each ratio is the median of the
+#                 rounds' own ratios, printed with the lowest and highest (one run's ratios move
+#                 ±0.15 on a shared machine). Each round starts Raffler afresh, on a new database.
 #   --storm       after the draws of the last room, two storms (loadgen --storm): every phone
 #                 drops and resumes while a draw spins, then the server is killed (kill -9) while
 #                 a draw spins, started again by this script, and every phone resumes. Raffler
@@ -24,17 +28,19 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-peers="" storm=0 json="" loadgen_args=()
+peers="" storm=0 rounds=1 json="" loadgen_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --json) json="$2"; shift 2 ;;
     --peers) peers="$2"; shift 2 ;;
     --peers=*) peers="${1#--peers=}"; shift ;;
     --storm) storm=1; shift ;;
+    --rounds) rounds="$2"; shift 2 ;;
     *) loadgen_args+=("$1"); shift ;;
   esac
 done
 port="${BENCH_PORT:-3100}"
+if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then echo "--rounds takes a whole number from 1, not '$rounds'" >&2; exit 2; fi
 target="${CARGO_TARGET_DIR:-target}"
 
 # BENCH_SERVER: a server binary built earlier (another commit) to measure instead of this tree's.
@@ -101,26 +107,14 @@ if [ "$storm" = 1 ]; then
 fi
 pending=1500
 if [ "$(ulimit -n)" -ge 60000 ]; then pending=20000; fi
-(
-  while [ ! -e "$scratch/stop" ]; do
-    RAFFLER_LISTEN="127.0.0.1:$port" RAFFLER_PUBLIC_URL="http://127.0.0.1:$port" RAFFLER_SPIN_MS="$spin" \
-      RAFFLER_DATABASE="$scratch/raffler.db" RAFFLER_BEACON_RELAYS=off \
-      RAFFLER_JOINS_PER_MINUTE=10000000 RAFFLER_MAX_CONNECTIONS_PER_IP=100000 \
-      RAFFLER_MAX_PENDING_CONNECTIONS="$pending" RAFFLER_MAX_PRIZES=100000 \
-      RUST_LOG=warn "$server_bin" >> "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
-    echo $! > "$scratch/pid.new" && mv "$scratch/pid.new" "$scratch/pid"
-    wait $! || true
-  done
-) &
-server_pid=$!
-for _ in $(seq 1 100); do [ -s "$scratch/pid" ] && break; sleep 0.05; done
-wait_for_port "$port"
 # An error (a lost join or result) fails the bench, but only once the peers have run too.
 status=0
-"$loadgen" --url "ws://127.0.0.1:$port/ws" --server-pid "$(cat "$scratch/pid")" \
-  --json "$scratch/raffler.json" "${storm_args[@]}" "${loadgen_args[@]}" || status=$?
-if [ -n "$json" ]; then cp "$scratch/raffler.json" "$json"; fi
-# The database's side of the run, from the server's own /metrics: how many commits (fsyncs) the
+compare=()
+# What a round's file is called: NAME.json, or NAME.rN.json when there are rounds (the same for
+# the copies --json asks for).
+round_file() { if [ "$rounds" = 1 ]; then echo "$1.json"; else echo "$1.r$2.json"; fi; }
+
+# The database's side of a run, from the server's own /metrics: how many commits (fsyncs) the
 # joins and draws of every room above cost, and how long they took.
 # Bash's /dev/tcp rather than curl: a fresh machine may not have curl.
 metrics() {
@@ -129,49 +123,88 @@ metrics() {
   cat <&3
   exec 3<&-
 }
-metrics | awk '
-  /^raffler_players_joined_total / { joins = $2 }
-  /^raffler_db_write_seconds_count / { commits = $2 }
-  /^raffler_db_write_seconds_sum / { seconds = $2 }
-  END { if (commits > 0) printf "database: %d commits (fsync each) for %d joins and the draws; %.2f ms per commit on average\n", commits, joins, 1000 * seconds / commits }'
-stop_server
-if [ -z "$peers" ]; then exit "$status"; fi
+
+# Raffler for round $1, on a new database.
+run_raffler() {
+  local db="$scratch/raffler-$1.db" file
+  file="$scratch/$(round_file raffler "$1")"
+  rm -f "$scratch/stop"
+  (
+    while [ ! -e "$scratch/stop" ]; do
+      RAFFLER_LISTEN="127.0.0.1:$port" RAFFLER_PUBLIC_URL="http://127.0.0.1:$port" RAFFLER_SPIN_MS="$spin" \
+        RAFFLER_DATABASE="$db" RAFFLER_BEACON_RELAYS=off \
+        RAFFLER_JOINS_PER_MINUTE=10000000 RAFFLER_MAX_CONNECTIONS_PER_IP=100000 \
+        RAFFLER_MAX_PENDING_CONNECTIONS="$pending" RAFFLER_MAX_PRIZES=100000 \
+        RUST_LOG=warn "$server_bin" >> "${TMPDIR:-/tmp}/raffler-bench-server.log" 2>&1 &
+      echo $! > "$scratch/pid.new" && mv "$scratch/pid.new" "$scratch/pid"
+      wait $! || true
+    done
+  ) &
+  server_pid=$!
+  for _ in $(seq 1 100); do [ -s "$scratch/pid" ] && break; sleep 0.05; done
+  wait_for_port "$port"
+  "$loadgen" --url "ws://127.0.0.1:$port/ws" --server-pid "$(cat "$scratch/pid")" \
+    --json "$file" "${storm_args[@]}" "${loadgen_args[@]}" || status=$?
+  if [ -n "$json" ]; then cp "$file" "${json%.json}${file#"$scratch/raffler"}"; fi
+  metrics | awk '
+    /^raffler_players_joined_total / { joins = $2 }
+    /^raffler_db_write_seconds_count / { commits = $2 }
+    /^raffler_db_write_seconds_sum / { seconds = $2 }
+    END { if (commits > 0) printf "database: %d commits (fsync each) for %d joins and the draws; %.2f ms per commit on average\n", commits, joins, 1000 * seconds / commits }'
+  stop_server
+  compare+=(raffler="$file")
+}
 
 # The peers, one after the other, with the same arguments (minus the storm: they have no spin,
-# no tokens and no database to come back to).
+# no tokens and no database to come back to). Each is installed or built once, before the
+# first round.
 shared="${SHARED_PEERS:-$root/../shared/peers}"
-compare=(raffler="$scratch/raffler.json")
-peer_port=$port
 IFS=',' read -r -a peer_list <<< "$peers"
-for peer in "${peer_list[@]}"; do
-  peer_port=$((peer_port + 1))
-  case "$peer" in
-    node)
-      [ -d bench/peers/node-ws/node_modules ] || (cd bench/peers/node-ws && npm ci --no-audit --no-fund --silent)
-      command=(node bench/peers/node-ws/server.mjs "$peer_port") ;;
-    axum)
-      command=("$target/release/peer-axum" --port "$peer_port") ;;
+prepare_peer() {
+  case "$1" in
+    node) [ -d bench/peers/node-ws/node_modules ] || (cd bench/peers/node-ws && npm ci --no-audit --no-fund --silent) ;;
+    axum) ;;
     shared-node)
       cp -r "$shared/node-ws" "$scratch/shared-node"
-      (cd "$scratch/shared-node" && npm ci --no-audit --no-fund --silent)
-      command=(node "$scratch/shared-node/server.mjs" "$peer_port") ;;
+      (cd "$scratch/shared-node" && npm ci --no-audit --no-fund --silent) ;;
     shared-floor)
       cp -r "$shared/floor" "$scratch/shared-floor"
-      (cd "$scratch/shared-floor" && CARGO_TARGET_DIR="$scratch/shared-floor/target" cargo build --release --quiet)
-      command=("$scratch/shared-floor/target/release/floor" --port "$peer_port") ;;
-    *) echo "unknown peer $peer (node, axum, shared-node, shared-floor)" >&2; exit 2 ;;
+      (cd "$scratch/shared-floor" && CARGO_TARGET_DIR="$scratch/shared-floor/target" cargo build --release --quiet) ;;
+    *) echo "unknown peer $1 (node, axum, shared-node, shared-floor)" >&2; exit 2 ;;
   esac
-  "${command[@]}" > "${TMPDIR:-/tmp}/raffler-bench-$peer.log" 2>&1 &
+}
+# Peer $1 on port $2 for round $3.
+run_peer() {
+  local command file
+  case "$1" in
+    node) command=(node bench/peers/node-ws/server.mjs "$2") ;;
+    axum) command=("$target/release/peer-axum" --port "$2") ;;
+    shared-node) command=(node "$scratch/shared-node/server.mjs" "$2") ;;
+    shared-floor) command=("$scratch/shared-floor/target/release/floor" --port "$2") ;;
+  esac
+  file="$scratch/$(round_file "$1" "$3")"
+  "${command[@]}" > "${TMPDIR:-/tmp}/raffler-bench-$1.log" 2>&1 &
   server_pid=$!
-  wait_for_port "$peer_port"
-  echo "peer $peer on port $peer_port"
-  "$loadgen" --url "ws://127.0.0.1:$peer_port/ws" --server-pid "$server_pid" \
-    --json "$scratch/$peer.json" "${loadgen_args[@]}" || status=$?
+  wait_for_port "$2"
+  echo "peer $1 on port $2"
+  "$loadgen" --url "ws://127.0.0.1:$2/ws" --server-pid "$server_pid" \
+    --json "$file" "${loadgen_args[@]}" || status=$?
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
-  compare+=("$peer=$scratch/$peer.json")
-  if [ -n "$json" ]; then cp "$scratch/$peer.json" "${json%.json}.$peer.json"; fi
+  compare+=("$1=$file")
+  if [ -n "$json" ]; then cp "$file" "${json%.json}.${file#"$scratch/"}"; fi
+}
+
+for peer in "${peer_list[@]}"; do prepare_peer "$peer"; done
+for round in $(seq 1 "$rounds"); do
+  if [ "$rounds" != 1 ]; then echo "round $round of $rounds"; fi
+  run_raffler "$round"
+  peer_port=$port
+  for peer in "${peer_list[@]}"; do
+    peer_port=$((peer_port + 1))
+    run_peer "$peer" "$peer_port" "$round"
+  done
 done
-"$loadgen" --compare "${compare[@]}"
+if [ -n "$peers" ]; then "$loadgen" --compare "${compare[@]}"; fi
 exit "$status"

@@ -67,7 +67,9 @@ pub struct Args {
     #[arg(long)]
     json: Option<std::path::PathBuf>,
     /// Instead of a run: print earlier runs' JSON (`--json`) side by side with ratios, the
-    /// first against each of the others, e.g. `--compare raffler=a.json node=b.json`.
+    /// first against each of the others, e.g. `--compare raffler=a.json node=b.json`. A name
+    /// given again is the next round of the same server: figures are then medians of the
+    /// rounds, ratios the median of each round's own (`compare.rs`).
     #[arg(long, num_args = 1.., value_name = "NAME=FILE")]
     compare: Vec<String>,
     /// Internal: run as a worker (started by the coordinator).

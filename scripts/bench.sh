@@ -197,6 +197,8 @@ run_peer() {
 }
 
 for peer in "${peer_list[@]}"; do prepare_peer "$peer"; done
+# A build just wrote hundreds of megabytes: flushed now, not during the first run's fsyncs.
+sync
 for round in $(seq 1 "$rounds"); do
   if [ "$rounds" != 1 ]; then echo "round $round of $rounds"; fi
   run_raffler "$round"

@@ -12,8 +12,8 @@
 #                 (bench/peers/node-ws, the `ws` library; needs Node and npm), `axum`
 #                 (bench/peers/axum), and `shared-node`, `shared-floor` (the reference peers in
 #                 $SHARED_PEERS, ../shared/peers by default, copied to a scratch folder first).
-#   --rounds N    with --peers: runs Raffler and every peer N times, in rounds (Raffler, each
-#                 peer, then again), and compares medians: each ratio is the median of the
+#   --rounds N    with --peers: runs Raffler and every peer N times, in rounds (Raffler, then
+#                 each peer; the next round the peers, then Raffler), and compares medians: each ratio is the median of the
 #                 rounds' own ratios, printed with the lowest and highest (one run's ratios move
 #                 ±0.15 on a shared machine). Each round starts Raffler afresh, on a new database.
 #   --storm       after the draws of the last room, two storms (loadgen --storm): every phone
@@ -199,14 +199,17 @@ run_peer() {
 for peer in "${peer_list[@]}"; do prepare_peer "$peer"; done
 # A build just wrote hundreds of megabytes: flushed now, not during the first run's fsyncs.
 sync
+# Every other round runs the peers first and Raffler last: whatever drifts within a round (the
+# machine settling, a neighbour's load) falls on each side in turn.
 for round in $(seq 1 "$rounds"); do
   if [ "$rounds" != 1 ]; then echo "round $round of $rounds"; fi
-  run_raffler "$round"
+  if [ $((round % 2)) = 1 ]; then run_raffler "$round"; fi
   peer_port=$port
   for peer in "${peer_list[@]}"; do
     peer_port=$((peer_port + 1))
     run_peer "$peer" "$peer_port" "$round"
   done
+  if [ $((round % 2)) = 0 ]; then run_raffler "$round"; fi
 done
 if [ -n "$peers" ]; then "$loadgen" --compare "${compare[@]}"; fi
 exit "$status"

@@ -3,8 +3,8 @@
 //! under 1 means the first is faster (or smaller).
 //!
 //! The absolute figures move ±20 % between runs on a shared machine, and even one run's ratios
-//! move ±0.15, so a bench may run every server several times, in rounds (Raffler, then each
-//! peer, then again): a name given more than once (`raffler=a1.json raffler=a2.json`) is one
+//! move ±0.15, so a bench may run every server several times, in rounds (Raffler and each peer
+//! once per round; `scripts/bench.sh` puts Raffler first and last in turn): a name given more than once (`raffler=a1.json raffler=a2.json`) is one
 //! file per round, in round order. Each figure is then the median of its rounds, and each ratio
 //! the median of the rounds' own ratios, each round's first server against the same round's
 //! other, measured minutes apart rather than a quarter of an hour; the lowest and highest

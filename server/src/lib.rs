@@ -298,9 +298,11 @@ fn router(state: AppState) -> Router {
         // Compressed as they are sent; the /pkg files come precompressed (nested below).
         .layer(tower_http::compression::CompressionLayer::new())
         .nest_service(&assets::pkg_route(&state.leptos), pkg)
-        // Not compressed: an upgrade has no body, and its frames are not HTTP's to compress.
-        .route("/ws", get(socket::upgrade))
         .layer(axum::middleware::from_fn(assets::cache_headers))
         .layer(axum::middleware::from_fn(headers::security_headers))
+        // After the layers, so outside them: a `101` needs neither cache nor security headers
+        // (a refusal gets the latter from `socket::refused`), and every phone's join passes
+        // here. Not compressed: an upgrade has no body, and its frames are not HTTP's.
+        .route("/ws", get(socket::upgrade))
         .with_state(state)
 }

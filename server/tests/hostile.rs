@@ -82,7 +82,13 @@ async fn a_page_from_a_foreign_origin_cannot_open_a_socket() {
     request.headers_mut().insert("Origin", "https://evil.example".parse().unwrap());
     match tokio_tungstenite::connect_async(request).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            assert_eq!(response.status(), StatusCode::FORBIDDEN)
+            assert_eq!(response.status(), StatusCode::FORBIDDEN);
+            // `/ws` is routed around the header middlewares; its refusals still carry them.
+            assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+            assert_eq!(
+                response.headers()["content-security-policy"],
+                "default-src 'none'; frame-ancestors 'none'"
+            );
         }
         other => panic!("a foreign origin was let in: {:?}", other.map(|_| ())),
     }
@@ -221,6 +227,12 @@ async fn pages_carry_a_content_security_policy_with_a_fresh_nonce_and_the_other_
     assert_eq!(header(&headers, "x-content-type-options").as_deref(), Some("nosniff"));
     assert_eq!(header(&headers, "referrer-policy").as_deref(), Some("no-referrer"));
     let (again, _) = server.http_get("/").await;
+    // A GET of /ws that is no handshake is refused, with the same headers as any response.
+    let (refusal, why) = server.http_get("/ws").await;
+    assert!(refusal.starts_with("HTTP/1.1 400"), "{refusal}");
+    assert!(why.contains("upgrade"), "{why}");
+    assert_eq!(header(&refusal, "x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header(&refusal, "x-frame-options").as_deref(), Some("DENY"));
     assert_ne!(header(&again, "content-security-policy"), Some(csp.clone()), "a nonce is used once");
 }
 

@@ -296,7 +296,7 @@ impl Raffle {
 
     /// The commitment to the seed, shown from the start; `None` for a raffle from before.
     pub fn commitment(&self) -> Option<fairness::Hash> {
-        self.state.seed.as_ref().map(fairness::commitment)
+        self.state.commitment
     }
 
     /// Whether new draws wait for the beacon.

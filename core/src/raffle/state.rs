@@ -1,7 +1,7 @@
 //! The raffle's state, changed only by [`State::apply`]: one event at a time, the same way live
 //! and on replay.
 
-use super::fairness::{Hash, Seed};
+use super::fairness::{self, Hash, Seed};
 use super::name::collision_key;
 use super::remote::{OpenLink, Remote};
 use super::{BeaconValue, DrawNumber, EventKind, Millis, Token, VoidReason};
@@ -106,6 +106,8 @@ pub(super) struct State {
     pub code: String,
     /// Keys every draw; published once the raffle has ended. `None`: not verifiable.
     pub seed: Option<Seed>,
+    /// The seed's SHA-256, shown from the start; kept because every join's answer carries it.
+    pub commitment: Option<Hash>,
     /// Whether new draws wait for the beacon.
     pub beacon_on: bool,
     pub players: Vec<Player>,
@@ -133,6 +135,7 @@ impl Default for State {
             host_token: None,
             code: String::new(),
             seed: None,
+            commitment: None,
             beacon_on: false,
             players: Vec::new(),
             names: HashMap::new(),
@@ -224,6 +227,7 @@ impl State {
                 self.host_token = Some(host_token.clone());
                 self.code = code.clone();
                 self.seed = *seed;
+                self.commitment = seed.as_ref().map(fairness::commitment);
                 self.beacon_on = *beacon;
             }
             EventKind::BeaconChanged { on } => self.beacon_on = *on,

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+#! What one join costs a server in user-space instructions, counted by valgrind's callgrind:
+#! deterministic where CPU time on these shared machines moves ±20 % from run to run, so two
+#! servers (or two commits) can be told apart by a few per cent. The kernel's part (accept,
+#! the 101's and frames' writes, fsync) is not counted: compare syscalls with `strace -c -f`.
+#!
+#!   scripts/join-instructions.sh [--players SMALL,LARGE] [--top N] [-- COMMAND ...]
+#!
+#! Runs COMMAND under callgrind twice, joins SMALL then LARGE phones with one draw (the load
+#! generator at 100 joins a second: valgrind runs a server ~50x slower), and prints the
+#! difference of the two runs divided by LARGE - SMALL: instructions per join, total and by
+#! function, start-up and the draw's per-phone cost mostly cancelled. COMMAND may use {port}
+#! and {db}; without one it runs this tree's release server. A build with line tables
+#! (README, "Profiling it yourself") names files as well as functions.
+#!
+#! Needs valgrind (`apt-get install valgrind`) and target/release/loadgen.
+#! Under valgrind every join is its own commit; at full speed ~50 joins share one, so the
+#! SQLite writer thread's share (`write_loop`) counts several times what it costs in the bench.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+players="200,1200"
+top=40
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --players) players="$2"; shift 2 ;;
+    --top) top="$2"; shift 2 ;;
+    --) shift; break ;;
+    *) echo "unknown argument: $1 (see the top of $0)" >&2; exit 2 ;;
+  esac
+done
+IFS=',' read -r small large <<< "$players"
+if ! [[ "$small" =~ ^[0-9]+$ && "$large" =~ ^[0-9]+$ ]] || [ "$large" -le "$small" ]; then
+  echo "--players wants SMALL,LARGE with SMALL < LARGE, e.g. 200,1200" >&2
+  exit 2
+fi
+command -v valgrind > /dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 2; }
+loadgen="target/release/loadgen"
+[ -x "$loadgen" ] || { echo "$loadgen is missing: cargo build --release -p loadgen" >&2; exit 2; }
+if [ $# -eq 0 ]; then
+  set -- env RAFFLER_LISTEN=127.0.0.1:{port} RAFFLER_PUBLIC_URL=http://127.0.0.1:{port} RAFFLER_SPIN_MS=0 \
+    RAFFLER_DATABASE={db} RAFFLER_BEACON_RELAYS=off RAFFLER_JOINS_PER_MINUTE=10000000 \
+    RAFFLER_MAX_CONNECTIONS_PER_IP=100000 RAFFLER_MAX_PRIZES=100000 RUST_LOG=warn target/release/server
+fi
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+count() {
+  local n="$1" port pid args=()
+  port="$(free_port)"
+  for arg in "${@:2}"; do
+    arg="${arg//\{port\}/$port}"
+    args+=("${arg//\{db\}/$scratch/raffler-$n.db}")
+  done
+  valgrind --tool=callgrind --callgrind-out-file="$scratch/$n.cg" "${args[@]}" > "$scratch/$n.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 600); do
+    ss -ltn | grep -q "127.0.0.1:$port " && break
+    kill -0 "$pid" 2> /dev/null || { cat "$scratch/$n.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  "$loadgen" --url "ws://127.0.0.1:$port/ws" --players "$n" --rate 100 --draws 1 --idle-secs 1 \
+    --server-pid "$pid" > "$scratch/$n.out" 2>&1 || { cat "$scratch/$n.out" >&2; kill "$pid"; exit 1; }
+  grep -E "joins accepted" "$scratch/$n.out" >&2
+  # SIGINT: Raffler shuts down cleanly; a server that dies of it is still written out by valgrind.
+  kill -INT "$pid"
+  wait "$pid" || true
+}
+
+count "$small" "$@"
+count "$large" "$@"
+python3 - "$scratch/$small.cg" "$scratch/$large.cg" "$((large - small))" "$top" <<'PY'
+import re, subprocess, sys
+
+def per_function(path, inclusive):
+    args = ["callgrind_annotate", "--auto=no", "--threshold=100"]
+    if inclusive:
+        args.append("--inclusive=yes")
+    out = subprocess.run(args + [path], capture_output=True, text=True, check=True).stdout
+    costs = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+\([^)]*\)\s+(.*)$", line)
+        if m and "PROGRAM TOTALS" not in line:
+            name = re.sub(r"\s*\[.*\]$", "", m.group(2)).strip()
+            costs[name] = costs.get(name, 0) + int(m.group(1).replace(",", ""))
+    return costs
+
+small, large, joins, top = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+for inclusive in (False, True):
+    a, b = per_function(small, inclusive), per_function(large, inclusive)
+    rows = sorted(((b.get(k, 0) - a.get(k, 0)) / joins, k) for k in set(a) | set(b))[::-1]
+    if not inclusive:
+        print(f"user-space instructions per join: {sum(r[0] for r in rows):,.0f}")
+        print("\nby function, exclusive (its own instructions):")
+    else:
+        print("\nby function, inclusive (with what it calls), the server's and its crates' own:")
+        rows = [r for r in rows if "/rustc/" not in r[1] and "tokio-1" not in r[1]]
+    for cost, name in rows[:top]:
+        print(f"{cost:10,.0f}  {name[-160:]}")
+PY

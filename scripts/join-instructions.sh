@@ -9,8 +9,9 @@
 #! Runs COMMAND under callgrind twice, joins SMALL then LARGE phones with one draw (the load
 #! generator at 100 joins a second: valgrind runs a server ~50x slower), and prints the
 #! difference of the two runs divided by LARGE - SMALL: instructions per join, total and by
-#! function, start-up and the draw's per-phone cost mostly cancelled. COMMAND may use {port}
-#! and {db}; without one it runs this tree's release server. A build with line tables
+#! function, start-up and the draw's per-phone cost mostly cancelled. COMMAND (the server
+#! binary and its arguments; no `env`, valgrind follows no exec) may use {port} and {db};
+#! without one it runs this tree's release server, with the bench's settings. A build with line tables
 #! (README, "Profiling it yourself") names files as well as functions.
 #!
 #! Needs valgrind (`apt-get install valgrind`) and target/release/loadgen.
@@ -37,10 +38,13 @@ command -v valgrind > /dev/null || { echo "valgrind is missing: apt-get install 
 loadgen="target/release/loadgen"
 [ -x "$loadgen" ] || { echo "$loadgen is missing: cargo build --release -p loadgen" >&2; exit 2; }
 if [ $# -eq 0 ]; then
-  set -- env RAFFLER_LISTEN=127.0.0.1:{port} RAFFLER_PUBLIC_URL=http://127.0.0.1:{port} RAFFLER_SPIN_MS=0 \
-    RAFFLER_DATABASE={db} RAFFLER_BEACON_RELAYS=off RAFFLER_JOINS_PER_MINUTE=10000000 \
-    RAFFLER_MAX_CONNECTIONS_PER_IP=100000 RAFFLER_MAX_PRIZES=100000 RUST_LOG=warn target/release/server
+  set -- target/release/server
 fi
+# Raffler's settings, as the bench's (a peer ignores them). Through the environment: valgrind
+# follows no exec, so the command must be the server itself, not `env ... server`.
+# The address and database are set for each run below.
+export RAFFLER_SPIN_MS=0 RAFFLER_BEACON_RELAYS=off RAFFLER_JOINS_PER_MINUTE=10000000 \
+  RAFFLER_MAX_CONNECTIONS_PER_IP=100000 RAFFLER_MAX_PRIZES=100000 RUST_LOG=warn
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
@@ -55,7 +59,9 @@ count() {
     arg="${arg//\{port\}/$port}"
     args+=("${arg//\{db\}/$scratch/raffler-$n.db}")
   done
-  valgrind --tool=callgrind --callgrind-out-file="$scratch/$n.cg" "${args[@]}" > "$scratch/$n.log" 2>&1 &
+  RAFFLER_LISTEN="127.0.0.1:$port" RAFFLER_PUBLIC_URL="http://127.0.0.1:$port" \
+    RAFFLER_DATABASE="$scratch/raffler-$n.db" \
+    valgrind --tool=callgrind --callgrind-out-file="$scratch/$n.cg" "${args[@]}" > "$scratch/$n.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     ss -ltn | grep -q "127.0.0.1:$port " && break

@@ -21,8 +21,8 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 }
 
 /// The headers of `security_headers`, for a response that does not pass through it (a refused
-/// WebSocket handshake: `/ws` is routed around the middlewares, which cost a join ~5 % of its
-/// user-space instructions for headers a `101` does not need).
+/// WebSocket handshake, `socket::handshake::Refusal`: `/ws` is routed around the middlewares,
+/// which cost a join ~5 % of its user-space instructions for headers a `101` does not need).
 pub fn secure(headers: &mut HeaderMap) {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

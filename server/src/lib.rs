@@ -301,7 +301,7 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(assets::cache_headers))
         .layer(axum::middleware::from_fn(headers::security_headers))
         // After the layers, so outside them: a `101` needs neither cache nor security headers
-        // (a refusal gets the latter from `socket::refused`), and every phone's join passes
+        // (a refusal gets the latter from `handshake::Refusal`), and every phone's join passes
         // here. Not compressed: an upgrade has no body, and its frames are not HTTP's.
         .route("/ws", get(socket::upgrade))
         .with_state(state)

@@ -47,20 +47,9 @@ pub fn fingerprint(commitment: &Hash) -> String {
 /// The entries hash of a draw: `entries` in ascending id order, as (id, name).
 pub fn entries_hash<'a>(entries: impl IntoIterator<Item = (u32, &'a str)>) -> Hash {
     // A draw at 18,000 hashes 18,000 lines before anyone learns the winner: no `format!` each.
-    let mut hasher = Sha256::new();
+    let (mut hasher, mut digits) = (Sha256::new(), itoa::Buffer::new());
     for (id, name) in entries {
-        let mut digits = [0u8; 10];
-        let mut start = digits.len();
-        let mut rest = id;
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        hasher.update(&digits[start..]);
+        hasher.update(digits.format(id));
         hasher.update(b"\t");
         hasher.update(name.as_bytes());
         hasher.update(b"\n");

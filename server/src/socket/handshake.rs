@@ -33,13 +33,17 @@ pub struct Refusal {
     why: &'static str,
 }
 
-fn refusal(status: StatusCode, why: &'static str) -> Refusal {
+pub fn refusal(status: StatusCode, why: &'static str) -> Refusal {
     Refusal { status, why }
 }
 
 impl IntoResponse for Refusal {
+    /// With the security headers every other response gets from the middlewares that `/ws`
+    /// is routed around (a `101` needs none of them, and every join would pay for them).
     fn into_response(self) -> Response {
-        (self.status, self.why).into_response()
+        let mut response = (self.status, self.why).into_response();
+        crate::headers::secure(response.headers_mut());
+        response
     }
 }
 

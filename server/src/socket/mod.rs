@@ -72,13 +72,12 @@ pub async fn upgrade(
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     if !state.guards.origin_allowed(origin, host, &state.public_url) {
         tracing::warn!(origin, "refused a WebSocket from a foreign origin");
-        return refused(
-            (StatusCode::FORBIDDEN, "This page may not open a raffle connection.").into_response(),
-        );
+        return handshake::refusal(StatusCode::FORBIDDEN, "This page may not open a raffle connection.")
+            .into_response();
     }
     let handshake = match handshake::check(request) {
         Ok(handshake) => handshake,
-        Err(refusal) => return refused(refusal.into_response()),
+        Err(refusal) => return refusal.into_response(),
     };
     let answer = handshake.accept();
     let on_upgrade = handshake.on_upgrade;
@@ -92,13 +91,6 @@ pub async fn upgrade(
         }
     });
     answer
-}
-
-/// A handshake turned down, with the headers every other response gets from the middlewares
-/// that `/ws` is routed around.
-fn refused(mut response: Response) -> Response {
-    crate::headers::secure(response.headers_mut());
-    response
 }
 
 async fn serve(stream: TcpStream, read_ahead: Bytes, state: AppState, ip: IpAddr) {

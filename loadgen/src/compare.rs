@@ -33,7 +33,7 @@ fn later_p99(room: &Room) -> Option<f64> {
     median(room.fanouts.iter().skip(1).map(|f| f.p99_ms).collect())
 }
 
-const FIGURES: [(&str, Figure); 11] = [
+const FIGURES: [(&str, Figure); 15] = [
     ("p99 fan-out, first draw after idle (ms)", |r| r.fanouts.first().map(|f| f.p99_ms)),
     ("p99 fan-out, later draws, median (ms)", later_p99),
     ("first draw's p99 / later draws'", |r| Some(r.fanouts.first()?.p99_ms / later_p99(r)?)),
@@ -44,7 +44,11 @@ const FIGURES: [(&str, Figure); 11] = [
     ("load generator CPU per result (µs)", |r| r.draws_cpu.map(|c| c.generator_us)),
     ("RSS per idle phone (KiB)", |r| r.rss_per_connection_bytes.map(|b| b / 1024.0)),
     ("join rate (joins/s)", |r| Some(r.joins_per_second)),
+    ("join rate, stolen time out (joins/s)", Room::joins_per_unstolen_second),
+    ("machine's time stolen, joins (%)", |r| r.machine.joins.map(|m| m.stolen_percent)),
+    ("machine's time stolen, draws (%)", |r| r.machine.draws.map(|m| m.stolen_percent)),
     ("server CPU per join (µs)", |r| r.join_cpu_us_per_join),
+    ("load generator CPU per join (µs)", |r| r.join_generator_us_per_join),
     ("handshakes closed, tried again", |r| Some(r.joins.retried as f64)),
     ("errors", |r| Some(r.errors as f64)),
 ];
@@ -150,7 +154,8 @@ fn table(servers: &[Server]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Fanout, Joins};
+    use crate::measure::MachineShare;
+    use crate::report::{Fanout, Joins, Machines};
 
     /// A room of `players` that joined at `joins_per_second` and whose draws' p99 were `p99s`.
     fn room(players: usize, joins_per_second: u64, p99s: &[f64]) -> Room {
@@ -160,7 +165,44 @@ mod tests {
             .enumerate()
             .map(|(i, &p99)| Fanout::from_latencies(i as u32 + 1, vec![(p99 * 1_000.0) as u64], 0))
             .collect();
-        Room::new(players, joins, 1.0, 0, 0, fanouts, None, Vec::new(), 0, None, None, None, None, None)
+        Room::new(
+            players,
+            joins,
+            1.0,
+            0,
+            0,
+            fanouts,
+            None,
+            Machines::default(),
+            None,
+            Vec::new(),
+            0,
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn stolen_time_is_taken_out_of_the_join_rate_beside_the_measured_one() {
+        let stolen = |percent: f64| {
+            let mut room = room(100, 1_000, &[10.0]);
+            let share =
+                MachineShare { busy_percent: 100.0 - percent, idle_percent: 0.0, stolen_percent: percent };
+            room.machine = Machines { joins: Some(share), draws: None };
+            room
+        };
+        // Both joined 1,000 a second, one while half the machine was stolen, the other a fifth.
+        let table =
+            table(&group(vec![("raffler".into(), vec![stolen(50.0)]), ("peer".into(), vec![stolen(20.0)])]));
+        assert_eq!(row(&table, "join rate (joins/s)"), ["1000.0", "1000.0", "1.00"]);
+        assert_eq!(row(&table, "join rate, stolen time out (joins/s)"), ["2000.0", "1250.0", "1.60"]);
+        assert_eq!(row(&table, "machine's time stolen, joins (%)"), ["50.0", "20.0", "2.50"]);
+        // A run without the reading (older JSON) has no such figure.
+        let old = super::table(&group(vec![("raffler".into(), vec![room(100, 1_000, &[10.0])])]));
+        assert_eq!(row(&old, "join rate, stolen time out (joins/s)"), ["-"]);
     }
 
     fn row<'a>(table: &'a str, label: &str) -> Vec<&'a str> {

@@ -171,11 +171,16 @@ async fn run_room(
 
     // Joining: count what the host is sent meanwhile (it must stay at ≤ 10 updates a second).
     let cpu_before_join = args.server_pid.map(measure::Process::read).transpose()?;
+    let machine_before_join = measure::Machine::read()?;
+    let worker_pids: Vec<u32> = workers.iter().map(|w| w.child.id()).chain([std::process::id()]).collect();
+    let generator_before_join = measure::DrawCpu::read(None, &worker_pids)?;
     let join_started = Instant::now();
     let mut host_updates = 0u64;
     let mut joined_seen = 0u32;
     let joins;
     let cpu_after_join;
+    let join_machine;
+    let join_generator;
     let ready = tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<Worker>, report::Joins)> {
         let mut joins = report::Joins::default();
         for worker in &mut workers {
@@ -190,6 +195,10 @@ async fn run_room(
                 let (workers, worker_joins) = done??;
                 joins = worker_joins;
                 cpu_after_join = args.server_pid.map(measure::Process::read).transpose()?;
+                join_machine = measure::Machine::read()?.share_since(&machine_before_join);
+                join_generator = measure::DrawCpu::read(None, &worker_pids)?
+                    .per_result_since(&generator_before_join, joins.ok)
+                    .map(|per| per.generator_us);
                 break workers;
             }
             msg = next_msg(&mut host) => {
@@ -233,6 +242,7 @@ async fn run_room(
     // draws, and the generator's share is what it takes from the cores the server runs on.
     let generator: Vec<u32> = workers.iter().map(|w| w.child.id()).chain([std::process::id()]).collect();
     let draws_before = measure::DrawCpu::read(args.server_pid, &generator)?;
+    let machine_before_draws = measure::Machine::read()?;
     let mut fanouts = Vec::new();
     for draw in 1..=args.draws {
         let sent_at = measure::now_micros();
@@ -275,6 +285,7 @@ async fn run_room(
     }
 
     let after = args.server_pid.map(measure::Process::read).transpose()?;
+    let draws_machine = measure::Machine::read()?.share_since(&machine_before_draws);
     let draws_cpu = measure::DrawCpu::read(args.server_pid, &generator)?
         .per_result_since(&draws_before, fanouts.iter().map(|f| f.received as u64).sum());
     let mut storms = Vec::new();
@@ -307,6 +318,8 @@ async fn run_room(
         joined_seen,
         fanouts,
         draws_cpu,
+        report::Machines { joins: join_machine, draws: draws_machine },
+        join_generator,
         storms,
         lost_connections,
         empty.cloned(),

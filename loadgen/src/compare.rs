@@ -176,6 +176,7 @@ mod tests {
             Machines::default(),
             None,
             Vec::new(),
+            Vec::new(),
             0,
             None,
             None,

@@ -171,6 +171,7 @@ async fn run_room(
 
     // Joining: count what the host is sent meanwhile (it must stay at ≤ 10 updates a second).
     let cpu_before_join = args.server_pid.map(measure::Process::read).transpose()?;
+    let threads_before_join = args.server_pid.map(measure::Threads::read).transpose()?;
     let machine_before_join = measure::Machine::read()?;
     let worker_pids: Vec<u32> = workers.iter().map(|w| w.child.id()).chain([std::process::id()]).collect();
     let generator_before_join = measure::DrawCpu::read(None, &worker_pids)?;
@@ -180,6 +181,7 @@ async fn run_room(
     let joins;
     let cpu_after_join;
     let join_machine;
+    let join_threads;
     let join_generator;
     let ready = tokio::task::spawn_blocking(move || -> anyhow::Result<(Vec<Worker>, report::Joins)> {
         let mut joins = report::Joins::default();
@@ -195,6 +197,10 @@ async fn run_room(
                 let (workers, worker_joins) = done??;
                 joins = worker_joins;
                 cpu_after_join = args.server_pid.map(measure::Process::read).transpose()?;
+                join_threads = match (&threads_before_join, args.server_pid) {
+                    (Some(before), Some(pid)) => measure::Threads::read(pid)?.per_since(before, joins.ok),
+                    _ => Vec::new(),
+                };
                 join_machine = measure::Machine::read()?.share_since(&machine_before_join);
                 join_generator = measure::DrawCpu::read(None, &worker_pids)?
                     .per_result_since(&generator_before_join, joins.ok)
@@ -320,6 +326,7 @@ async fn run_room(
         draws_cpu,
         report::Machines { joins: join_machine, draws: draws_machine },
         join_generator,
+        join_threads,
         storms,
         lost_connections,
         empty.cloned(),

@@ -219,6 +219,9 @@ pub struct Room {
     /// The load generator's CPU time per join (its workers and itself), over the same span.
     #[serde(default)]
     pub join_generator_us_per_join: Option<f64>,
+    /// The server's CPU per join by thread name (µs), the largest first.
+    #[serde(default)]
+    pub join_cpu_by_thread: Vec<(String, f64)>,
     pub errors: u64,
 }
 
@@ -244,6 +247,7 @@ impl Room {
         draws_cpu: Option<PerResult>,
         machine: Machines,
         join_generator_us_per_join: Option<f64>,
+        join_cpu_by_thread: Vec<(String, f64)>,
         storms: Vec<Storm>,
         lost_connections: u64,
         empty: Option<Process>,
@@ -287,6 +291,7 @@ impl Room {
             join_cpu_percent,
             join_cpu_us_per_join,
             join_generator_us_per_join,
+            join_cpu_by_thread,
             errors,
         }
     }
@@ -421,4 +426,9 @@ pub fn print(rooms: &[Room]) {
     );
     println!("{:<38}{}", "connections lost", col(&|r| r.lost_connections.to_string()));
     println!("{:<38}{}", "errors", col(&|r| r.errors.to_string()));
+    for room in rooms.iter().filter(|r| !r.join_cpu_by_thread.is_empty()) {
+        let threads: Vec<String> =
+            room.join_cpu_by_thread.iter().map(|(name, us)| format!("{name} {us:.1}")).collect();
+        println!("server CPU per join by thread, {} players (µs): {}", room.players, threads.join(", "));
+    }
 }

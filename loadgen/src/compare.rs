@@ -33,7 +33,7 @@ fn later_p99(room: &Room) -> Option<f64> {
     median(room.fanouts.iter().skip(1).map(|f| f.p99_ms).collect())
 }
 
-const FIGURES: [(&str, Figure); 15] = [
+const FIGURES: [(&str, Figure); 16] = [
     ("p99 fan-out, first draw after idle (ms)", |r| r.fanouts.first().map(|f| f.p99_ms)),
     ("p99 fan-out, later draws, median (ms)", later_p99),
     ("first draw's p99 / later draws'", |r| Some(r.fanouts.first()?.p99_ms / later_p99(r)?)),
@@ -47,6 +47,7 @@ const FIGURES: [(&str, Figure); 15] = [
     ("join rate, stolen time out (joins/s)", Room::joins_per_unstolen_second),
     ("machine's time stolen, joins (%)", |r| r.machine.joins.map(|m| m.stolen_percent)),
     ("machine's time stolen, draws (%)", |r| r.machine.draws.map(|m| m.stolen_percent)),
+    ("connections dropped, accept queue full", |r| r.machine.joins?.listen_overflows.map(|n| n as f64)),
     ("server CPU per join (µs)", |r| r.join_cpu_us_per_join),
     ("load generator CPU per join (µs)", |r| r.join_generator_us_per_join),
     ("handshakes closed, tried again", |r| Some(r.joins.retried as f64)),
@@ -190,8 +191,12 @@ mod tests {
     fn stolen_time_is_taken_out_of_the_join_rate_beside_the_measured_one() {
         let stolen = |percent: f64| {
             let mut room = room(100, 1_000, &[10.0]);
-            let share =
-                MachineShare { busy_percent: 100.0 - percent, idle_percent: 0.0, stolen_percent: percent };
+            let share = MachineShare {
+                busy_percent: 100.0 - percent,
+                idle_percent: 0.0,
+                stolen_percent: percent,
+                listen_overflows: None,
+            };
             room.machine = Machines { joins: Some(share), draws: None };
             room
         };

@@ -133,12 +133,14 @@ fn seconds_between(then: u64, now: u64) -> f64 {
     now.saturating_sub(then) as f64 / TICKS_PER_SECOND
 }
 
-/// The machine's CPU clock ticks by kind, summed over its cores (the `cpu` line of /proc/stat).
+/// The machine's CPU clock ticks by kind, summed over its cores (the `cpu` line of /proc/stat),
+/// and how many connections its TCP stack dropped for a full accept queue.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Machine {
     busy: u64,
     idle: u64,
     stolen: u64,
+    listen_overflows: Option<u64>,
 }
 
 /// How the machine's cores spent a span, in % of all their time. `stolen` is time the
@@ -150,11 +152,21 @@ pub struct MachineShare {
     pub busy_percent: f64,
     pub idle_percent: f64,
     pub stolen_percent: f64,
+    /// Connections the kernel dropped because a listener's accept queue was full
+    /// (`TcpExtListenOverflows`, the whole machine's): each such client sends its SYN again
+    /// a second later. Every listener on the machine counts, but during a bench only the
+    /// server under test takes connections.
+    #[serde(default)]
+    pub listen_overflows: Option<u64>,
 }
 
 impl Machine {
     pub fn read() -> anyhow::Result<Machine> {
-        Machine::parse(&std::fs::read_to_string("/proc/stat")?)
+        let mut machine = Machine::parse(&std::fs::read_to_string("/proc/stat")?)?;
+        machine.listen_overflows = std::fs::read_to_string("/proc/net/netstat")
+            .ok()
+            .and_then(|text| tcp_ext(&text, "ListenOverflows"));
+        Ok(machine)
     }
 
     /// From /proc/stat's first line: user nice system idle iowait irq softirq steal guest
@@ -164,7 +176,12 @@ impl Machine {
             stat.lines().find(|l| l.starts_with("cpu ")).ok_or_else(|| anyhow::anyhow!("no cpu line"))?;
         let t: Vec<u64> = line.split_whitespace().skip(1).map(str::parse).collect::<Result<_, _>>()?;
         let at = |i: usize| t.get(i).copied().unwrap_or(0);
-        Ok(Machine { busy: at(0) + at(1) + at(2) + at(5) + at(6), idle: at(3) + at(4), stolen: at(7) })
+        Ok(Machine {
+            busy: at(0) + at(1) + at(2) + at(5) + at(6),
+            idle: at(3) + at(4),
+            stolen: at(7),
+            listen_overflows: None,
+        })
     }
 
     /// The share of each kind since `earlier`; none if no tick passed.
@@ -177,8 +194,20 @@ impl Machine {
             busy_percent: busy / all * 100.0,
             idle_percent: idle / all * 100.0,
             stolen_percent: stolen / all * 100.0,
+            listen_overflows: self
+                .listen_overflows
+                .zip(earlier.listen_overflows)
+                .map(|(now, then)| now.saturating_sub(then)),
         })
     }
+}
+
+/// One counter of /proc/net/netstat's `TcpExt:` lines (a line of names, then one of values).
+fn tcp_ext(netstat: &str, name: &str) -> Option<u64> {
+    let mut lines = netstat.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (names, values) = (lines.next()?, lines.next()?);
+    let at = names.split_whitespace().position(|n| n == name)?;
+    values.split_whitespace().nth(at)?.parse().ok()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -243,6 +272,19 @@ mod tests {
         assert_eq!(share.stolen_percent.round(), 27.0);
         assert!(after.share_since(&after).is_none(), "no time passed, no share");
         assert!(Machine::parse("intr 1 2\n").is_err());
+        assert_eq!(share.listen_overflows, None, "no netstat reading, no count");
+        let netstat = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 3 650975 650975\n\
+                       IpExt: InNoRoutes\nIpExt: 0\n";
+        assert_eq!(tcp_ext(netstat, "ListenOverflows"), Some(650_975));
+        assert_eq!(tcp_ext(netstat, "Missing"), None);
+        let with = |n| Machine { listen_overflows: Some(n), ..after };
+        assert_eq!(
+            with(120)
+                .share_since(&Machine { listen_overflows: Some(100), ..before })
+                .unwrap()
+                .listen_overflows,
+            Some(20)
+        );
     }
 
     #[test]

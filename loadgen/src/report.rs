@@ -324,6 +324,11 @@ pub fn print(rooms: &[Room]) {
     );
     println!(
         "{:<38}{}",
+        "joins: dropped, accept queue full",
+        col(&|r| r.machine.joins.and_then(|m| m.listen_overflows).map_or("-".into(), |n| n.to_string()))
+    );
+    println!(
+        "{:<38}{}",
         "join rate, stolen time out (joins/s)",
         col(&|r| r.joins_per_unstolen_second().map_or("-".into(), |rate| format!("{rate:.0}")))
     );

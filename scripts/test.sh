@@ -157,4 +157,5 @@ server_pid=$!
 wait_for_chromium
 say "Playwright"
 (cd end2end && npx playwright test)
-say "every test passed"
+share="$(stolen_share)"
+say "every test passed${share:+ ($share)}"

@@ -17,6 +17,21 @@ CARGO_LEPTOS_VERSION=0.3.10
 # run by test.sh counts from test.sh's start), so a slow first run shows where its time went.
 RAFFLER_T0="${RAFFLER_T0:-$(date +%s)}"
 export RAFFLER_T0
+
+# The machine's CPU ticks at that start: all of them, and those the hypervisor gave to other
+# guests ("steal" in /proc/stat). These machines are virtual and shared: the same run took
+# 23 to 35 minutes on CI, and `stolen_share` tells a slow run from a slow change.
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9 }' /proc/stat 2>/dev/null; }
+RAFFLER_CPU0="${RAFFLER_CPU0:-$(cpu_ticks)}"
+export RAFFLER_CPU0
+# "N % of the machine's time stolen since the start", or nothing where /proc/stat is missing.
+stolen_share() {
+  local total0 steal0 total1 steal1
+  read -r total0 steal0 <<< "$RAFFLER_CPU0"
+  read -r total1 steal1 <<< "$(cpu_ticks)"
+  [ -n "${total0:-}" ] && [ -n "${total1:-}" ] && [ "$total1" -gt "$total0" ] || return 0
+  echo "$(((steal1 - steal0) * 100 / (total1 - total0))) % of the machine's time stolen by other guests"
+}
 say() {
   local spent=$(($(date +%s) - RAFFLER_T0))
   printf '\033[1m==> [%d:%02d] %s\033[0m\n' $((spent / 60)) $((spent % 60)) "$*" >&2

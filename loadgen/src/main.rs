@@ -173,8 +173,9 @@ async fn run_room(
     let cpu_before_join = args.server_pid.map(measure::Process::read).transpose()?;
     let threads_before_join = args.server_pid.map(measure::Threads::read).transpose()?;
     let machine_before_join = measure::Machine::read()?;
-    let worker_pids: Vec<u32> = workers.iter().map(|w| w.child.id()).chain([std::process::id()]).collect();
-    let generator_before_join = measure::DrawCpu::read(None, &worker_pids)?;
+    // The load generator's processes: its workers and itself.
+    let generator: Vec<u32> = workers.iter().map(|w| w.child.id()).chain([std::process::id()]).collect();
+    let generator_before_join = measure::SidesCpu::read(None, &generator)?;
     let join_started = Instant::now();
     let mut host_updates = 0u64;
     let mut joined_seen = 0u32;
@@ -202,7 +203,7 @@ async fn run_room(
                     _ => Vec::new(),
                 };
                 join_machine = measure::Machine::read()?.share_since(&machine_before_join);
-                join_generator = measure::DrawCpu::read(None, &worker_pids)?
+                join_generator = measure::SidesCpu::read(None, &generator)?
                     .per_result_since(&generator_before_join, joins.ok)
                     .map(|per| per.generator_us);
                 break workers;
@@ -246,8 +247,7 @@ async fn run_room(
     // Draws: the host draws; each worker reports when each of its phones heard the result.
     // The CPU both sides spend on them, read around all the draws: the server is idle between
     // draws, and the generator's share is what it takes from the cores the server runs on.
-    let generator: Vec<u32> = workers.iter().map(|w| w.child.id()).chain([std::process::id()]).collect();
-    let draws_before = measure::DrawCpu::read(args.server_pid, &generator)?;
+    let draws_before = measure::SidesCpu::read(args.server_pid, &generator)?;
     let machine_before_draws = measure::Machine::read()?;
     let mut fanouts = Vec::new();
     for draw in 1..=args.draws {
@@ -292,7 +292,7 @@ async fn run_room(
 
     let after = args.server_pid.map(measure::Process::read).transpose()?;
     let draws_machine = measure::Machine::read()?.share_since(&machine_before_draws);
-    let draws_cpu = measure::DrawCpu::read(args.server_pid, &generator)?
+    let draws_cpu = measure::SidesCpu::read(args.server_pid, &generator)?
         .per_result_since(&draws_before, fanouts.iter().map(|f| f.received as u64).sum());
     let mut storms = Vec::new();
     if storm {

@@ -95,8 +95,9 @@ impl Threads {
     }
 }
 
-/// CPU ticks of the server and of the load generator's processes, read together.
-pub struct DrawCpu {
+/// CPU ticks of the server and of the load generator's processes, read together (around the
+/// joins, around the draws).
+pub struct SidesCpu {
     server: Option<u64>,
     generator: u64,
 }
@@ -109,17 +110,17 @@ pub struct PerResult {
     pub generator_us: f64,
 }
 
-impl DrawCpu {
-    pub fn read(server: Option<u32>, generator: &[u32]) -> anyhow::Result<DrawCpu> {
+impl SidesCpu {
+    pub fn read(server: Option<u32>, generator: &[u32]) -> anyhow::Result<SidesCpu> {
         let mut ticks = 0;
         for &pid in generator {
             ticks += Process::read(pid)?.cpu_ticks;
         }
-        Ok(DrawCpu { server: server.map(Process::read).transpose()?.map(|p| p.cpu_ticks), generator: ticks })
+        Ok(SidesCpu { server: server.map(Process::read).transpose()?.map(|p| p.cpu_ticks), generator: ticks })
     }
 
     /// CPU µs per result received between `earlier` and this reading.
-    pub fn per_result_since(&self, earlier: &DrawCpu, results: u64) -> Option<PerResult> {
+    pub fn per_result_since(&self, earlier: &SidesCpu, results: u64) -> Option<PerResult> {
         let us = |then: u64, now: u64| seconds_between(then, now) * 1e6 / results as f64;
         (results > 0).then(|| PerResult {
             server_us: earlier.server.zip(self.server).map(|(then, now)| us(then, now)),
@@ -145,8 +146,8 @@ pub struct Machine {
 
 /// How the machine's cores spent a span, in % of all their time. `stolen` is time the
 /// hypervisor gave another guest while this one had work: on this project's virtual machines
-/// it is 30-50 % under load and varies from minute to minute, which is most of why the same
-/// server's join rate moves by a third between runs.
+/// it went from a few per cent to more than half under load, from one minute to the next,
+/// which is most of why the same server's join rate moved by half between runs.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct MachineShare {
     pub busy_percent: f64,
@@ -289,15 +290,15 @@ mod tests {
 
     #[test]
     fn cpu_per_result_is_ticks_over_results_in_microseconds() {
-        let before = DrawCpu { server: Some(1_000), generator: 500 };
+        let before = SidesCpu { server: Some(1_000), generator: 500 };
         // 36 ticks (0.36 s) of the server and 18 of the generator over 18,000 results.
-        let after = DrawCpu { server: Some(1_036), generator: 518 };
+        let after = SidesCpu { server: Some(1_036), generator: 518 };
         let per = after.per_result_since(&before, 18_000).unwrap();
         assert_eq!(per.server_us.map(|us| us.round()), Some(20.0));
         assert_eq!(per.generator_us.round(), 10.0);
         assert!(after.per_result_since(&before, 0).is_none(), "no results, no figure");
-        let peer = DrawCpu { server: None, generator: 518 };
-        let no_pid = peer.per_result_since(&DrawCpu { server: None, generator: 500 }, 18_000).unwrap();
+        let peer = SidesCpu { server: None, generator: 518 };
+        let no_pid = peer.per_result_since(&SidesCpu { server: None, generator: 500 }, 18_000).unwrap();
         assert_eq!(no_pid.server_us, None, "a server without a pid has no CPU figure");
     }
 }

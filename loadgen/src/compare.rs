@@ -166,25 +166,7 @@ mod tests {
             .enumerate()
             .map(|(i, &p99)| Fanout::from_latencies(i as u32 + 1, vec![(p99 * 1_000.0) as u64], 0))
             .collect();
-        Room::new(
-            players,
-            joins,
-            1.0,
-            0,
-            0,
-            fanouts,
-            None,
-            Machines::default(),
-            None,
-            Vec::new(),
-            Vec::new(),
-            0,
-            None,
-            None,
-            None,
-            None,
-            None,
-        )
+        Room::new(players, joins, 1.0, 0, 0, fanouts, None, Vec::new(), 0, None, None, None, None, None)
     }
 
     #[test]

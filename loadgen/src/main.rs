@@ -316,7 +316,7 @@ async fn run_room(
         let _ = worker.child.wait();
     }
     let _ = host.close(None).await;
-    Ok(report::Room::new(
+    let mut room = report::Room::new(
         players,
         joins,
         join_secs,
@@ -324,9 +324,6 @@ async fn run_room(
         joined_seen,
         fanouts,
         draws_cpu,
-        report::Machines { joins: join_machine, draws: draws_machine },
-        join_generator,
-        join_threads,
         storms,
         lost_connections,
         empty.cloned(),
@@ -334,7 +331,11 @@ async fn run_room(
         cpu_after_join,
         idle,
         after,
-    ))
+    );
+    room.machine = report::Machines { joins: join_machine, draws: draws_machine };
+    room.join_generator_us_per_join = join_generator;
+    room.join_cpu_by_thread = join_threads;
+    Ok(room)
 }
 
 /// The host's connection.

@@ -200,7 +200,8 @@ pub struct Room {
     /// CPU per result over all the draws, server and load generator (its workers and itself).
     #[serde(default)]
     pub draws_cpu: Option<PerResult>,
-    /// The machine's busy, idle and stolen time over the joins and over the draws.
+    /// The machine's busy, idle and stolen time over the joins and over the draws. This and the
+    /// two join readings below are set by the caller after `new`: nothing here derives from them.
     #[serde(default)]
     pub machine: Machines,
     pub storms: Vec<Storm>,
@@ -245,9 +246,6 @@ impl Room {
         host_saw_total: u32,
         fanouts: Vec<Fanout>,
         draws_cpu: Option<PerResult>,
-        machine: Machines,
-        join_generator_us_per_join: Option<f64>,
-        join_cpu_by_thread: Vec<(String, f64)>,
         storms: Vec<Storm>,
         lost_connections: u64,
         empty: Option<Process>,
@@ -281,7 +279,7 @@ impl Room {
             host_saw_total,
             fanouts,
             draws_cpu,
-            machine,
+            machine: Machines::default(),
             storms,
             lost_connections,
             server_empty: empty,
@@ -290,8 +288,8 @@ impl Room {
             rss_per_connection_bytes,
             join_cpu_percent,
             join_cpu_us_per_join,
-            join_generator_us_per_join,
-            join_cpu_by_thread,
+            join_generator_us_per_join: None,
+            join_cpu_by_thread: Vec::new(),
             errors,
         }
     }

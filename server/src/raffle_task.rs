@@ -33,14 +33,25 @@ use tokio_util::task::TaskTracker;
 const INBOX: usize = 1_024;
 /// The most requests staged for one database write.
 const MAX_STAGED: usize = 1_024;
-/// A request that comes less than this after the previous batch waits for the rest of it, with
-/// whatever else comes meanwhile: a hall joining at thousands a second then costs one commit
-/// (an fsync) and one round of writes per 5 ms instead of one per handful of joins. Measured
-/// at 18,000 joining as fast as the load generator goes: 204-340 commits instead of
+/// A request that comes less than this after the previous batch began waits for the rest of it,
+/// with whatever else comes meanwhile: a hall joining at thousands a second then costs one
+/// commit (an fsync) and one round of writes per 5 ms instead of one per handful of joins.
+/// Measured at 18,000 joining as fast as the load generator goes: 204-340 commits instead of
 /// 1,440-4,054, the server's CPU per join 101-104 µs instead of 117-142 (README, Performance).
 /// A request in a quiet room (a draw, a claim, a phone coming back) never waits; in a busy
 /// room one waits at most this long, and so does a timer (a reveal) that falls in the wait.
+///
+/// Counted from when the previous batch *began*, not from when its commit and writes were done:
+/// a batch that took 5 ms or more (a commit under load takes 2-25 ms here) already let the next
+/// one gather, and a wait on top only left the cores idle while the hall queued behind it
+/// (README, Performance: "The batch's wait counted from its start").
 const BATCH_SPACING: Duration = Duration::from_millis(5);
+
+/// When a batch that may begin at `now` should begin, if the previous one began at `previous`:
+/// `None` to begin at once.
+fn batch_waits_until(previous: Option<Instant>, now: Instant) -> Option<Instant> {
+    previous.map(|began| began + BATCH_SPACING).filter(|ready| now < *ready)
+}
 
 pub struct Request {
     pub conn: ConnId,
@@ -193,7 +204,7 @@ struct RaffleTask {
     answers: HashMap<ConnId, oneshot::Sender<bool>>,
     ended: Arc<AtomicBool>,
     closed: bool,
-    /// When the last batch of requests was done with (see [`BATCH_SPACING`]).
+    /// When the last batch of requests began (see [`BATCH_SPACING`]).
     last_batch: Option<Instant>,
     env: TaskEnv,
     on_close: Option<OnClose>,
@@ -218,18 +229,16 @@ impl RaffleTask {
                     let Some(first) = request else { break };
                     // A busy room takes its inbox at most every BATCH_SPACING: what queued
                     // meanwhile is one batch, one commit, one round of writes.
-                    if let Some(ready) = self.last_batch.map(|at| at + BATCH_SPACING) {
-                        if Instant::now() < ready {
-                            tokio::time::sleep_until(ready).await;
-                        }
+                    if let Some(ready) = batch_waits_until(self.last_batch, Instant::now()) {
+                        tokio::time::sleep_until(ready).await;
                     }
                     let mut requests = vec![first];
                     while requests.len() < MAX_STAGED {
                         let Ok(request) = rx.try_recv() else { break };
                         requests.push(request);
                     }
-                    self.on_requests(requests).await;
                     self.last_batch = Some(Instant::now());
+                    self.on_requests(requests).await;
                 }
                 () = sleep_until_or_never(wake) => {
                     self.room.handle_timeout(now());
@@ -494,6 +503,17 @@ mod tests {
     use super::*;
     use crate::outbox::Frame;
     use tokio::io::AsyncReadExt;
+
+    #[test]
+    fn a_batch_waits_only_for_what_is_left_of_the_spacing_since_the_previous_one_began() {
+        let began = Instant::now();
+        assert_eq!(batch_waits_until(None, began), None, "a quiet room's first request never waits");
+        let soon = began + BATCH_SPACING / 5;
+        assert_eq!(batch_waits_until(Some(began), soon), Some(began + BATCH_SPACING));
+        // A batch whose commit and writes took the whole spacing or more: the next begins at once.
+        assert_eq!(batch_waits_until(Some(began), began + BATCH_SPACING), None);
+        assert_eq!(batch_waits_until(Some(began), began + 4 * BATCH_SPACING), None);
+    }
 
     #[tokio::test]
     async fn a_broadcast_written_on_several_threads_reaches_every_socket_in_order() {

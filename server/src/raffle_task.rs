@@ -42,9 +42,9 @@ const MAX_STAGED: usize = 1_024;
 /// room one waits at most this long, and so does a timer (a reveal) that falls in the wait.
 ///
 /// Counted from when the previous batch *began*, not from when its commit and writes were done:
-/// a batch that took 5 ms or more (under load a batch takes 5-100 ms here, its commit included) already let the next
-/// one gather, and a wait on top only left the cores idle while the hall queued behind it
-/// (README, Performance: "The joins' idle time found").
+/// a batch that took 5 ms or more (5-100 ms under load here, its commit included) already let
+/// the next one gather, and a wait on top only left the cores idle while the hall queued behind
+/// it (README, Performance: "The joins' idle time found").
 const BATCH_SPACING: Duration = Duration::from_millis(5);
 
 /// When a batch that may begin at `now` should begin, if the previous one began at `previous`:

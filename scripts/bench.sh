@@ -10,8 +10,11 @@
 #   --peers LIST  then runs the same load against each peer in LIST, one after the other, and
 #                 prints the figures side by side with Raffler's, with ratios. Peers: `node`
 #                 (bench/peers/node-ws, the `ws` library; needs Node and npm), `axum`
-#                 (bench/peers/axum), and `shared-node`, `shared-floor` (the reference peers in
-#                 $SHARED_PEERS, ../shared/peers by default, copied to a scratch folder first).
+#                 (bench/peers/axum), `shared-node`, `shared-floor` (the reference peers in
+#                 $SHARED_PEERS, ../shared/peers by default, copied to a scratch folder first),
+#                 and `bound` (bench/peers/bound: not a server one would write but the least any
+#                 server can do for a draw, one write(2) per phone and nothing else; what is
+#                 left of its p99 is the kernel's and the load generator's).
 #   --rounds N    with --peers: runs Raffler and every peer N times, in rounds (Raffler, then
 #                 each peer; the next round the peers, then Raffler), and compares medians: each ratio is the median of the
 #                 rounds' own ratios, printed with the lowest and highest (one run's ratios move
@@ -20,10 +23,11 @@
 #                 drops and resumes while a draw spins, then the server is killed (kill -9) while
 #                 a draw spins, started again by this script, and every phone resumes. Raffler
 #                 then spins for $STORM_SPIN_MS (5000) ms, so its fan-out rows include the spin.
-# Ports: Raffler on $BENCH_PORT, the peers on the next four. BENCH_SERVER=path measures that
-# server binary instead of building this tree's; BENCH_LOADGEN=path drives the load with that
-# load generator (scripts/test.sh passes its debug build: 200 phones need no speed, and it
-# compiles in seconds where a release build took a minute and a half of the first test run).
+# Ports: Raffler on $BENCH_PORT, the peers on the ones after it, in the order given.
+# BENCH_SERVER=path measures that server binary instead of building this tree's;
+# BENCH_LOADGEN=path drives the load with that load generator (scripts/test.sh passes its debug
+# build: 200 phones need no speed, and it compiles in seconds where a release build took a
+# minute and a half of the first test run).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -55,8 +59,11 @@ if [ "${BENCH_BUILD:-1}" != 0 ]; then
   [ -n "${BENCH_SERVER:-}" ] || scripts/build.sh
   # The load generator alone unless the axum peer is measured: `-p peer-axum` would compile axum
   # and hyper once more (other features than the server's), which no test needs.
+  # The bound peer builds on what the load generator already compiled.
   if [[ ",$peers," == *,axum,* ]]; then
-    cargo build --release -p loadgen -p peer-axum
+    cargo build --release -p loadgen -p peer-axum $([[ ",$peers," == *,bound,* ]] && echo -p peer-bound)
+  elif [[ ",$peers," == *,bound,* ]]; then
+    cargo build --release -p loadgen -p peer-bound
   elif [ -z "${BENCH_LOADGEN:-}" ]; then
     cargo build --release -p loadgen
   fi
@@ -163,14 +170,14 @@ IFS=',' read -r -a peer_list <<< "$peers"
 prepare_peer() {
   case "$1" in
     node) [ -d bench/peers/node-ws/node_modules ] || (cd bench/peers/node-ws && npm ci --no-audit --no-fund --silent) ;;
-    axum) ;;
+    axum | bound) ;;
     shared-node)
       cp -r "$shared/node-ws" "$scratch/shared-node"
       (cd "$scratch/shared-node" && npm ci --no-audit --no-fund --silent) ;;
     shared-floor)
       cp -r "$shared/floor" "$scratch/shared-floor"
       (cd "$scratch/shared-floor" && CARGO_TARGET_DIR="$scratch/shared-floor/target" cargo build --release --quiet) ;;
-    *) echo "unknown peer $1 (node, axum, shared-node, shared-floor)" >&2; exit 2 ;;
+    *) echo "unknown peer $1 (node, axum, shared-node, shared-floor, bound)" >&2; exit 2 ;;
   esac
 }
 # Peer $1 on port $2 for round $3.
@@ -179,6 +186,7 @@ run_peer() {
   case "$1" in
     node) command=(node bench/peers/node-ws/server.mjs "$2") ;;
     axum) command=("$target/release/peer-axum" --port "$2") ;;
+    bound) command=("$target/release/peer-bound" --port "$2") ;;
     shared-node) command=(node "$scratch/shared-node/server.mjs" "$2") ;;
     shared-floor) command=("$scratch/shared-floor/target/release/floor" --port "$2") ;;
   esac

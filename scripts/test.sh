@@ -73,8 +73,8 @@ say "cargo test -p server"
 # and beacon rounds: eight at a time take ~20 s instead of ~50 with one per core. Those that
 # hold thousands of sockets take turns (common::many_sockets).
 RAFFLER_RECORD_OUT_DIR="$record_dir" cargo test -p server -- --test-threads=8
-say "cargo test -p relay-stub -p verifier -p loadgen -p sitebuild"
-cargo test -p relay-stub -p verifier -p loadgen
+say "cargo test -p relay-stub -p verifier -p loadgen -p peer-bound -p sitebuild"
+cargo test -p relay-stub -p verifier -p loadgen -p peer-bound
 # The site build tool in its own profile: the release build below reuses what this compiles.
 cargo test -p sitebuild --profile tool
 # The drand relay stub (the verify spec's beacon) and the load generator, in debug: the

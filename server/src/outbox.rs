@@ -28,11 +28,14 @@ use tungstenite::protocol::CloseFrame;
 /// Frames one `writev` hands the kernel at most (Linux allows 1,024 slices).
 const WRITE_SLICES: usize = 64;
 
-/// One complete WebSocket frame (header and payload), shared by every connection it goes to.
+/// Complete WebSocket frames (header and payload; usually one, or a batch's run of broadcasts
+/// to the same audience, [`Frame::then`]), shared by every connection they go to.
 #[derive(Clone, Debug)]
 pub struct Frame {
     bytes: Bytes,
-    /// A draw's result, for the server's own fan-out time (`Metrics::result_written`).
+    /// How many WebSocket frames `bytes` holds, for `frames_out`.
+    count: u32,
+    /// It holds a draw's result, for the server's own fan-out time (`Metrics::result_written`).
     result: bool,
 }
 
@@ -48,7 +51,17 @@ impl Frame {
 
     /// A frame of bytes already framed (tungstenite's own: a pong, a close echo).
     pub fn raw(bytes: Bytes) -> Self {
-        Self { bytes, result: false }
+        Self { bytes, count: 1, result: false }
+    }
+
+    /// These frames, then `next`'s, as one run of bytes: a connection queues, and its socket
+    /// takes, a draw's `draw_started` and `winner_drawn` as one piece, not two (one queue entry
+    /// and one slice of the `writev` per phone instead of two).
+    pub fn then(self, next: Frame) -> Self {
+        let mut bytes = Vec::with_capacity(self.bytes.len() + next.bytes.len());
+        bytes.extend_from_slice(&self.bytes);
+        bytes.extend_from_slice(&next.bytes);
+        Self { bytes: bytes.into(), count: self.count + next.count, result: self.result || next.result }
     }
 
     fn ws(frame: WsFrame) -> Self {
@@ -291,13 +304,21 @@ impl Queue {
     fn write_to(&mut self, stream: &TcpStream) -> (Written, bool) {
         let mut written = Written::default();
         while !self.frames.is_empty() && !self.hung_up {
-            let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
-            let mut count = 0;
-            for (slot, frame) in slices.iter_mut().zip(&self.frames) {
-                *slot = IoSlice::new(&frame.bytes);
-                count += 1;
-            }
-            match stream.try_write_vectored(&slices[..count]) {
+            let result = if let (1, Some(only)) = (self.frames.len(), self.frames.front()) {
+                // The usual case (a batch's broadcasts are one run of frames, `Frame::then`):
+                // a plain write, without filling the slices' array (a third of this
+                // function's instructions per phone, counted by callgrind).
+                stream.try_write(&only.bytes)
+            } else {
+                let mut slices = [IoSlice::new(&[]); WRITE_SLICES];
+                let mut count = 0;
+                for (slot, frame) in slices.iter_mut().zip(&self.frames) {
+                    *slot = IoSlice::new(&frame.bytes);
+                    count += 1;
+                }
+                stream.try_write_vectored(&slices[..count])
+            };
+            match result {
                 Ok(mut n) => {
                     while n > 0 {
                         let head = self.frames.front_mut().expect("the kernel wrote no more than given");
@@ -307,7 +328,7 @@ impl Queue {
                         }
                         n -= head.bytes.len();
                         let done = self.frames.pop_front().expect("checked above");
-                        written.frames += 1;
+                        written.frames += u64::from(done.count);
                         written.results += u64::from(done.result);
                     }
                 }
@@ -357,6 +378,23 @@ mod tests {
         let mut got = [0u8; 7];
         client.read_exact(&mut got).await.unwrap();
         assert_eq!(&got, b"one two");
+    }
+
+    #[tokio::test]
+    async fn a_run_of_frames_is_one_entry_counted_as_its_frames() {
+        let (server, mut client) = pair().await;
+        let outbox = Outbox::new(server, 4);
+        let winner = PlayerView { id: 1, name: "Ada".into() };
+        let result =
+            frame(&ServerMsg::WinnerDrawn { seq: 4, draw: 1, prize: None, winner, claim_seconds: 0 });
+        let run = frame(&ServerMsg::Resumed { seq: 3 }).then(result.clone());
+        assert!(run.is_result(), "a run with a result in it counts for the fan-out time");
+        let expected = [frame(&ServerMsg::Resumed { seq: 3 }).as_bytes(), result.as_bytes()].concat();
+        assert_eq!(run.as_bytes(), &expected[..], "the frames whole, in order");
+        assert_eq!(outbox.send(run), Written { frames: 2, results: 1 });
+        let mut got = vec![0u8; expected.len()];
+        client.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, expected);
     }
 
     #[tokio::test]

@@ -14,10 +14,9 @@ use crate::beacon::Relays;
 use crate::clock::now;
 use crate::ids::new_token;
 use crate::metrics::Metrics;
-use crate::outbox::{frame, Outbox, Queued, Written};
+use crate::outbox::{frame, Frame, Outbox, Queued, Written};
 use crate::room::{self, Audience, ConnId, Output, Role, Room, StoreOp};
 use crate::store::{SavedRaffle, Store};
-use raffler_core::protocol::ServerMsg;
 use raffler_core::raffle::{BeaconValue, Command, Millis, RaffleSettings, Token};
 use rand::{rngs::StdRng, SeedableRng};
 use std::collections::HashMap;
@@ -326,11 +325,31 @@ impl RaffleTask {
         }
     }
 
-    /// Performs the room's outputs in order.
+    /// Performs the room's outputs in order. Messages in a row to the same audience (a draw's
+    /// `draw_started` and `winner_drawn`) are queued as one run of frames: each phone's queue
+    /// and `writev` take one piece, not one per message. A run ends at any other output, so
+    /// nothing is reordered: an `Admit` or a `Release` still falls between the same messages.
     fn perform(&mut self) {
+        let mut run: Option<(Audience, Frame)> = None;
         while let Some(output) = self.room.poll_output() {
+            if let Output::Send { to, msg } = output {
+                let next = frame(&msg);
+                run = match run.take() {
+                    Some((audience, frames)) if audience == to => Some((audience, frames.then(next))),
+                    other => {
+                        if let Some((audience, frames)) = other {
+                            self.send(audience, frames);
+                        }
+                        Some((to, next))
+                    }
+                };
+                continue;
+            }
+            if let Some((audience, frames)) = run.take() {
+                self.send(audience, frames);
+            }
             match output {
-                Output::Send { to, msg } => self.send(to, &msg),
+                Output::Send { .. } => unreachable!("sends are taken above"),
                 Output::Admit { conn, role } => {
                     if let Some(outbox) = self.links.get(conn).cloned() {
                         self.links_of(role).insert(conn, outbox);
@@ -355,6 +374,9 @@ impl RaffleTask {
                     }
                 }
             }
+        }
+        if let Some((audience, frames)) = run {
+            self.send(audience, frames);
         }
         self.write_out();
     }
@@ -381,11 +403,10 @@ impl RaffleTask {
         }
     }
 
-    /// Serializes and frames once; every connection queues the same bytes, written at the end
-    /// of the batch (`write_out`). A connection that cannot take a broadcast is hung up (its
-    /// outbox says so) and stops getting them; it resumes.
-    fn send(&mut self, to: Audience, msg: &ServerMsg) {
-        let frame = frame(msg);
+    /// Every connection of the audience queues the same bytes (serialized and framed once, by
+    /// `perform`), written at the end of the batch (`write_out`). A connection that cannot take
+    /// a broadcast is hung up (its outbox says so) and stops getting them; it resumes.
+    fn send(&mut self, to: Audience, frame: Frame) {
         let (links, dirty) = (&mut self.links, &mut self.dirty);
         let mut queue = |outbox: &Outbox| match outbox.queue(frame.clone()) {
             Queued::First => {
@@ -501,7 +522,6 @@ fn millis_until(at: Millis) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbox::Frame;
     use tokio::io::AsyncReadExt;
 
     #[test]

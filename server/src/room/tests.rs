@@ -109,6 +109,14 @@ fn a_result_is_one_output_for_everyone_however_many_phones() {
     let to_everyone: Vec<_> = sends(&out).into_iter().filter(|(to, _)| **to == Audience::Everyone).collect();
     assert_eq!(to_everyone.len(), 2, "draw started and winner drawn, once each: {to_everyone:?}");
     assert!(matches!(to_everyone[1].1, ServerMsg::WinnerDrawn { .. }));
+    // One after the other, nothing between: the driver queues them on each phone as one run.
+    let at: Vec<usize> = out
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| matches!(o, Output::Send { to: Audience::Everyone, .. }))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at[1], at[0] + 1, "adjacent outputs: {out:?}");
 }
 
 #[test]

@@ -5,11 +5,16 @@
 #! the 101's and frames' writes, fsync) is not counted: compare syscalls with `strace -c -f`.
 #!
 #!   scripts/join-instructions.sh [--players SMALL,LARGE] [--top N] [-- COMMAND ...]
+#!   scripts/join-instructions.sh --draws SMALL,LARGE [--players N] [--top N] [-- COMMAND ...]
 #!
 #! Runs COMMAND under callgrind twice, joins SMALL then LARGE phones with one draw (the load
 #! generator at 100 joins a second: valgrind runs a server ~50x slower), and prints the
 #! difference of the two runs divided by LARGE - SMALL: instructions per join, total and by
-#! function, start-up and the draw's per-phone cost mostly cancelled. COMMAND (the server
+#! function, start-up and the draw's per-phone cost mostly cancelled. With --draws, both runs
+#! join N phones (1,000 by default) and draw SMALL then LARGE times: the difference divided by
+#! the extra results (draws × N) is what a draw costs per phone that hears of it (the draw's
+#! own work and its fan-out; valgrind has no SHA extensions, so the entries hash, which these
+#! machines compute with them, counts several times its real share). COMMAND (the server
 #! binary and its arguments; no `env`, valgrind follows no exec) may use {port} and {db};
 #! without one it runs this tree's release server, with the bench's settings. A build with line tables
 #! (README, "Profiling it yourself") names files as well as functions.
@@ -19,19 +24,27 @@
 #! SQLite writer thread's share (`write_loop`) counts several times what it costs in the bench.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-players="200,1200"
+players="" draws=""
 top=40
 while [ $# -gt 0 ]; do
   case "$1" in
     --players) players="$2"; shift 2 ;;
+    --draws) draws="$2"; shift 2 ;;
     --top) top="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "unknown argument: $1 (see the top of $0)" >&2; exit 2 ;;
   esac
 done
-IFS=',' read -r small large <<< "$players"
+# What the two runs differ in (joins, or draws) and what the difference is divided by.
+if [ -n "$draws" ]; then
+  phones="${players:-1000}" varied="$draws" unit="result"
+  [[ "$phones" =~ ^[1-9][0-9]*$ ]] || { echo "--players wants one room size with --draws, e.g. 1000" >&2; exit 2; }
+else
+  phones="" varied="${players:-200,1200}" unit="join"
+fi
+IFS=',' read -r small large <<< "$varied"
 if ! [[ "$small" =~ ^[0-9]+$ && "$large" =~ ^[0-9]+$ ]] || [ "$large" -le "$small" ]; then
-  echo "--players wants SMALL,LARGE with SMALL < LARGE, e.g. 200,1200" >&2
+  echo "--players or --draws wants SMALL,LARGE with SMALL < LARGE, e.g. 200,1200" >&2
   exit 2
 fi
 command -v valgrind > /dev/null || { echo "valgrind is missing: apt-get install valgrind" >&2; exit 2; }
@@ -43,8 +56,10 @@ fi
 # Raffler's settings, as the bench's (a peer ignores them). Through the environment: valgrind
 # follows no exec, so the command must be the server itself, not `env ... server`.
 # The address and database are set for each run below.
+# The host may send more than 10 frames a second here: --draws asks for dozens in a row.
 export RAFFLER_SPIN_MS=0 RAFFLER_BEACON_RELAYS=off RAFFLER_JOINS_PER_MINUTE=10000000 \
-  RAFFLER_MAX_CONNECTIONS_PER_IP=100000 RAFFLER_MAX_PRIZES=100000 RUST_LOG=warn
+  RAFFLER_MAX_CONNECTIONS_PER_IP=100000 RAFFLER_MAX_PRIZES=100000 RAFFLER_FRAMES_PER_SECOND=10000 \
+  RUST_LOG=warn
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
@@ -68,9 +83,13 @@ count() {
     kill -0 "$pid" 2> /dev/null || { cat "$scratch/$n.log" >&2; exit 1; }
     sleep 0.1
   done
-  "$loadgen" --url "ws://127.0.0.1:$port/ws" --players "$n" --rate 100 --draws 1 --idle-secs 1 \
+  # Joins: $n phones and one draw. Draws: $phones phones and $n draws.
+  local room="$n" draw_count=1
+  if [ -n "$draws" ]; then room="$phones" draw_count="$n"; fi
+  "$loadgen" --url "ws://127.0.0.1:$port/ws" --players "$room" --rate 100 \
+    --draws "$draw_count" --idle-secs 1 \
     --server-pid "$pid" > "$scratch/$n.out" 2>&1 || { cat "$scratch/$n.out" >&2; kill "$pid"; exit 1; }
-  grep -E "joins accepted" "$scratch/$n.out" >&2
+  grep -E "joins accepted|results received" "$scratch/$n.out" | tail -1 >&2
   # SIGINT: Raffler shuts down cleanly; a server that dies of it is still written out by valgrind.
   kill -INT "$pid"
   wait "$pid" || true
@@ -78,7 +97,7 @@ count() {
 
 count "$small" "$@"
 count "$large" "$@"
-python3 - "$scratch/$small.cg" "$scratch/$large.cg" "$((large - small))" "$top" <<'PY'
+python3 - "$scratch/$small.cg" "$scratch/$large.cg" "$(((large - small) * ${phones:-1}))" "$top" "$unit" <<'PY'
 import re, subprocess, sys
 
 def per_function(path, inclusive):
@@ -94,12 +113,12 @@ def per_function(path, inclusive):
             costs[name] = costs.get(name, 0) + int(m.group(1).replace(",", ""))
     return costs
 
-small, large, joins, top = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
+small, large, count, top, unit = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 for inclusive in (False, True):
     a, b = per_function(small, inclusive), per_function(large, inclusive)
-    rows = sorted(((b.get(k, 0) - a.get(k, 0)) / joins, k) for k in set(a) | set(b))[::-1]
+    rows = sorted(((b.get(k, 0) - a.get(k, 0)) / count, k) for k in set(a) | set(b))[::-1]
     if not inclusive:
-        print(f"user-space instructions per join: {sum(r[0] for r in rows):,.0f}")
+        print(f"user-space instructions per {unit}: {sum(r[0] for r in rows):,.0f}")
         print("\nby function, exclusive (its own instructions):")
     else:
         print("\nby function, inclusive (with what it calls), the server's and its crates' own:")

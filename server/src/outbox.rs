@@ -14,7 +14,7 @@
 //! Every write happens under the queue's lock, so frames never interleave, whoever writes
 //! them; the lock is never held across an `.await` (a write that would block returns at once).
 
-use bytes::{Buf, Bytes};
+use bytes::{Buf, Bytes, BytesMut};
 use raffler_core::protocol::ServerMsg;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
@@ -58,10 +58,11 @@ impl Frame {
     /// takes, a draw's `draw_started` and `winner_drawn` as one piece, not two (one queue entry
     /// and one slice of the `writev` per phone instead of two).
     pub fn then(self, next: Frame) -> Self {
-        let mut bytes = Vec::with_capacity(self.bytes.len() + next.bytes.len());
-        bytes.extend_from_slice(&self.bytes);
+        // A run is built before anyone shares it, so its bytes are extended in place: a phone's
+        // catch-up (up to 32 messages) costs one growing buffer, not a copy per message.
+        let mut bytes = self.bytes.try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..]));
         bytes.extend_from_slice(&next.bytes);
-        Self { bytes: bytes.into(), count: self.count + next.count, result: self.result || next.result }
+        Self { bytes: bytes.freeze(), count: self.count + next.count, result: self.result || next.result }
     }
 
     fn ws(frame: WsFrame) -> Self {
@@ -147,7 +148,8 @@ pub enum Ended {
 }
 
 impl Outbox {
-    /// The way out of `stream`, holding at most `capacity` frames the socket cannot take yet.
+    /// The way out of `stream`, holding at most `capacity` frames (or runs of frames) the socket
+    /// cannot take yet.
     pub fn new(stream: TcpStream, capacity: usize) -> Self {
         Self(Arc::new(Link { stream, queue: Mutex::new(Queue::default()), wake: Notify::new(), capacity }))
     }
@@ -387,11 +389,12 @@ mod tests {
         let winner = PlayerView { id: 1, name: "Ada".into() };
         let result =
             frame(&ServerMsg::WinnerDrawn { seq: 4, draw: 1, prize: None, winner, claim_seconds: 0 });
-        let run = frame(&ServerMsg::Resumed { seq: 3 }).then(result.clone());
+        let (first, second) = (frame(&ServerMsg::Resumed { seq: 2 }), frame(&ServerMsg::Resumed { seq: 3 }));
+        let run = first.clone().then(second.clone()).then(result.clone());
         assert!(run.is_result(), "a run with a result in it counts for the fan-out time");
-        let expected = [frame(&ServerMsg::Resumed { seq: 3 }).as_bytes(), result.as_bytes()].concat();
+        let expected = [first.as_bytes(), second.as_bytes(), result.as_bytes()].concat();
         assert_eq!(run.as_bytes(), &expected[..], "the frames whole, in order");
-        assert_eq!(outbox.send(run), Written { frames: 2, results: 1 });
+        assert_eq!(outbox.send(run), Written { frames: 3, results: 1 });
         let mut got = vec![0u8; expected.len()];
         client.read_exact(&mut got).await.unwrap();
         assert_eq!(got, expected);

@@ -192,9 +192,9 @@ impl State {
         self.player(*self.join_ids.get(join_id)?)
     }
 
-    /// Whether this player holds a prize: a win that was not skipped.
-    pub fn has_won(&self, player: PlayerId) -> bool {
-        self.draws.iter().any(|d| d.winner == Some(player) && !matches!(d.claim, Claim::Skipped { .. }))
+    /// Who holds a prize: the winner of every draw not skipped (once per prize they hold).
+    fn prize_holders(&self) -> impl Iterator<Item = PlayerId> + '_ {
+        self.draws.iter().filter(|d| !matches!(d.claim, Claim::Skipped { .. })).filter_map(|d| d.winner)
     }
 
     /// Whether the prize has a winner who has not been skipped (or is being drawn now).
@@ -210,11 +210,17 @@ impl State {
     /// winners are allowed, holding no prize yet.
     pub fn eligible(&self, prize: PrizeId) -> Vec<PlayerId> {
         let skipped = self.prize(prize).map(|p| p.skipped.as_slice()).unwrap_or_default();
+        // The prize holders gathered once and searched, rather than every draw scanned for
+        // every player: at 18,000 players and 40 draws that scan was 720,000 checks before a
+        // draw could start (callgrind, docs/bench/draw-instructions-*.txt).
+        let mut holders: Vec<PlayerId> =
+            if self.repeat_winners { Vec::new() } else { self.prize_holders().collect() };
+        holders.sort_unstable();
         self.players
             .iter()
             .filter(|p| p.presence == Presence::In)
             .filter(|p| !skipped.contains(&p.id))
-            .filter(|p| self.repeat_winners || !self.has_won(p.id))
+            .filter(|p| holders.binary_search(&p.id).is_err())
             .map(|p| p.id)
             .collect()
     }

@@ -217,6 +217,46 @@ fn a_redraw_skips_the_absent_winner_for_that_prize_and_keeps_the_history() {
     assert!(!r.eligible(PrizeId(1)).contains(&absent));
 }
 
+/// Who may win, by the rule itself: in, not skipped for this prize, and (unless repeats are
+/// allowed) holding no prize from a draw that was not skipped.
+fn eligible_by_the_rule(r: &Raffle, prize: PrizeId) -> Vec<PlayerId> {
+    let skipped = r.prize(prize).map(|p| p.skipped.clone()).unwrap_or_default();
+    let holds_a_prize = |id: PlayerId| {
+        r.draws().iter().any(|d| d.winner == Some(id) && !matches!(d.claim, Claim::Skipped { .. }))
+    };
+    r.players()
+        .iter()
+        .filter(|p| p.presence == Presence::In && !skipped.contains(&p.id))
+        .filter(|p| r.repeat_winners() || !holds_a_prize(p.id))
+        .map(|p| p.id)
+        .collect()
+}
+
+#[test]
+fn after_many_draws_skips_and_departures_the_eligible_are_exactly_those_the_rule_names() {
+    let mut r = raffle(0, 11);
+    for i in 0..40 {
+        join(&mut r, &format!("P{i}"));
+    }
+    host(&mut r, Command::AddPrize { name: "Book".into() }).unwrap();
+    let skipped = draw(&mut r, Some(PrizeId(1)));
+    host(&mut r, Command::Redraw { draw: DrawNumber(1) }).unwrap();
+    for _ in 0..12 {
+        draw(&mut r, None);
+    }
+    let gone = r.eligible(PrizeId(2))[0];
+    host(&mut r, Command::RemovePlayer { player: gone }).unwrap();
+    for prize in [PrizeId(1), PrizeId(2)] {
+        assert_eq!(r.eligible(prize), eligible_by_the_rule(&r, prize), "prize {prize:?}");
+    }
+    assert_eq!(r.eligible(PrizeId(2)).len(), 40 - 13 - 1, "13 prize holders and one removed");
+    assert!(!r.eligible(PrizeId(2)).contains(&gone));
+    assert!(r.eligible(PrizeId(2)).contains(&skipped) && !r.eligible(PrizeId(1)).contains(&skipped));
+    host(&mut r, Command::SetRepeatWinners { allowed: true }).unwrap();
+    assert_eq!(r.eligible(PrizeId(2)), eligible_by_the_rule(&r, PrizeId(2)));
+    assert_eq!(r.eligible(PrizeId(2)).len(), 39, "everyone in, winners too");
+}
+
 #[test]
 fn joining_can_be_closed_and_reopened() {
     let mut r = raffle(0, 1);

@@ -35,8 +35,9 @@ use tungstenite::{Message, WebSocket};
 use wire::{next_message, Wire};
 use writer::{keep_writing, Alive};
 
-/// Frames waiting to be written to one connection before it counts as stuck. Most frames never
-/// wait: they are written as they are queued, and only a full socket keeps them.
+/// Frames waiting to be written to one connection before it counts as stuck (a batch's run of
+/// frames to one audience, `Frame::then`, counts once). Most frames never wait: they are
+/// written as they are queued, and only a full socket keeps them.
 const OUTBOX_FRAMES: usize = 64;
 /// Small read buffers: tungstenite's default 128 KiB per connection would cost 2 GiB at 18,000,
 /// and it allocates and zero-fills the whole buffer up front. A phone's frames (a join, a

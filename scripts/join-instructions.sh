@@ -13,8 +13,8 @@
 #! function, start-up and the draw's per-phone cost mostly cancelled. With --draws, both runs
 #! join N phones (1,000 by default) and draw SMALL then LARGE times: the difference divided by
 #! the extra results (draws × N) is what a draw costs per phone that hears of it (the draw's
-#! own work and its fan-out; valgrind has no SHA extensions, so the entries hash, which these
-#! machines compute with them, counts several times its real share). COMMAND (the server
+#! own work and its fan-out; under valgrind the sha2 crate finds no SHA extensions and runs
+#! its software fallback, so the entries hash counts more than it costs natively). COMMAND (the server
 #! binary and its arguments; no `env`, valgrind follows no exec) may use {port} and {db};
 #! without one it runs this tree's release server, with the bench's settings. A build with line tables
 #! (README, "Profiling it yourself") names files as well as functions.

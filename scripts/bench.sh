@@ -57,16 +57,14 @@ if [ "${BENCH_BUILD:-1}" != 0 ]; then
   # site build compiles Leptos with the site's settings in its environment. Building it once took
   # the first test run from 32 to 28 minutes.
   [ -n "${BENCH_SERVER:-}" ] || scripts/build.sh
-  # The load generator alone unless the axum peer is measured: `-p peer-axum` would compile axum
-  # and hyper once more (other features than the server's), which no test needs.
-  # The bound peer builds on what the load generator already compiled.
-  if [[ ",$peers," == *,axum,* ]]; then
-    cargo build --release -p loadgen -p peer-axum $([[ ",$peers," == *,bound,* ]] && echo -p peer-bound)
-  elif [[ ",$peers," == *,bound,* ]]; then
-    cargo build --release -p loadgen -p peer-bound
-  elif [ -z "${BENCH_LOADGEN:-}" ]; then
-    cargo build --release -p loadgen
-  fi
+  # The load generator (unless one is given) and the peers asked for, no more: `-p peer-axum`
+  # would compile axum and hyper once more (other features than the server's), which no test
+  # needs; the bound peer builds on what the server's build already compiled.
+  packages=()
+  [ -n "${BENCH_LOADGEN:-}" ] || packages+=(-p loadgen)
+  [[ ",$peers," != *,axum,* ]] || packages+=(-p peer-axum)
+  [[ ",$peers," != *,bound,* ]] || packages+=(-p peer-bound)
+  [ ${#packages[@]} -eq 0 ] || cargo build --release "${packages[@]}"
 fi
 # Each process may hold at most this many open files: 18,000 phones need more than the usual
 # 20,000 across server and load generator. Root may raise the hard limit; others keep theirs.

@@ -327,29 +327,29 @@ impl RaffleTask {
 
     /// Performs the room's outputs in order. Messages in a row to the same audience (a draw's
     /// `draw_started` and `winner_drawn`) are queued as one run of frames: each phone's queue
-    /// and `writev` take one piece, not one per message. A run ends at any other output, so
+    /// and write take one piece, not one per message. A run ends at any other output, so
     /// nothing is reordered: an `Admit` or a `Release` still falls between the same messages.
     fn perform(&mut self) {
         let mut run: Option<(Audience, Frame)> = None;
         while let Some(output) = self.room.poll_output() {
-            if let Output::Send { to, msg } = output {
-                let next = frame(&msg);
-                run = match run.take() {
-                    Some((audience, frames)) if audience == to => Some((audience, frames.then(next))),
-                    other => {
-                        if let Some((audience, frames)) = other {
-                            self.send(audience, frames);
-                        }
-                        Some((to, next))
-                    }
-                };
-                continue;
-            }
-            if let Some((audience, frames)) = run.take() {
-                self.send(audience, frames);
+            if !matches!(output, Output::Send { .. }) {
+                if let Some((audience, frames)) = run.take() {
+                    self.send(audience, frames);
+                }
             }
             match output {
-                Output::Send { .. } => unreachable!("sends are taken above"),
+                Output::Send { to, msg } => {
+                    let next = frame(&msg);
+                    run = match run.take() {
+                        Some((audience, frames)) if audience == to => Some((audience, frames.then(next))),
+                        ended => {
+                            if let Some((audience, frames)) = ended {
+                                self.send(audience, frames);
+                            }
+                            Some((to, next))
+                        }
+                    };
+                }
                 Output::Admit { conn, role } => {
                     if let Some(outbox) = self.links.get(conn).cloned() {
                         self.links_of(role).insert(conn, outbox);

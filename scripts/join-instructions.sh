@@ -91,7 +91,14 @@ count() {
     --server-pid "$pid" > "$scratch/$n.out" 2>&1 || { cat "$scratch/$n.out" >&2; kill "$pid"; exit 1; }
   grep -E "joins accepted|results received" "$scratch/$n.out" | tail -1 >&2
   # SIGINT: Raffler shuts down cleanly; a server that dies of it is still written out by valgrind.
+  # One with no handler of its own ignores it here (a script's background job starts with SIGINT
+  # ignored): it gets SIGTERM after 10 s, and valgrind writes it out all the same.
   kill -INT "$pid"
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.1
+  done
+  kill -TERM "$pid" 2> /dev/null || true
   wait "$pid" || true
 }
 

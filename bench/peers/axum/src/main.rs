@@ -12,20 +12,21 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
-use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
 
-/// One raffle: its phones' shared channel, its players, and those the host has not heard of.
+#[path = "../../roll.rs"]
+mod roll;
+use roll::Roll;
+
+/// One raffle: its host's way in, its phones' shared channel, and its players.
 struct Raffle {
     host: mpsc::UnboundedSender<Utf8Bytes>,
     phones: broadcast::Sender<Utf8Bytes>,
-    players: Vec<Value>,
-    pending: Vec<Value>,
-    seq: u64,
+    roll: Roll,
 }
 
 type Raffles = Arc<Mutex<HashMap<String, Raffle>>>;
@@ -48,11 +49,8 @@ async fn batch_hosts(raffles: Raffles) {
     loop {
         tick.tick().await;
         for raffle in raffles.lock().expect("not poisoned").values_mut() {
-            if !raffle.pending.is_empty() {
-                let players = std::mem::take(&mut raffle.pending);
-                let msg =
-                    json!({"type": "players_joined", "players": players, "total": raffle.players.len()});
-                let _ = raffle.host.send(msg.to_string().into());
+            if let Some(batch) = raffle.roll.host_batch() {
+                let _ = raffle.host.send(batch.to_string().into());
             }
         }
     }
@@ -91,47 +89,29 @@ async fn session(socket: WebSocket, raffles: Raffles) {
         let send = |v: Value| drop(own_tx.send(v.to_string().into()));
         match msg["type"].as_str() {
             Some("start_raffle") => {
-                let code: String = {
-                    let mut rng = rand::rng();
-                    (0..6)
-                        .map(|_| b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[rng.random_range(0..32)] as char)
-                        .collect()
-                };
+                let (code, roll, started) = Roll::start();
                 let (phones, _) = broadcast::channel(64);
-                let raffle =
-                    Raffle { host: own_tx.clone(), phones, players: Vec::new(), pending: Vec::new(), seq: 1 };
+                let raffle = Raffle { host: own_tx.clone(), phones, roll };
                 raffles.lock().expect("not poisoned").insert(code.clone(), raffle);
-                send(json!({"type": "raffle_started", "code": code, "host_token": "0".repeat(32)}));
+                send(started);
                 hosting = Some(code);
             }
             Some("join") => {
-                let code = msg["code"].as_str().unwrap_or_default().to_owned();
+                let code = msg["code"].as_str().unwrap_or_default();
                 let mut map = raffles.lock().expect("not poisoned");
-                let Some(raffle) = map.get_mut(&code) else {
-                    send(
-                        json!({"type": "error", "code": "unknown_code", "field": "code", "message": "no such raffle"}),
-                    );
+                let Some(raffle) = map.get_mut(code) else {
+                    send(roll::unknown_code());
                     continue;
                 };
-                let you = json!({"id": raffle.players.len() + 1, "name": msg["name"]});
-                raffle.players.push(you.clone());
-                raffle.pending.push(you.clone());
-                raffle.seq += 1;
                 let _ = sub_tx.send(raffle.phones.subscribe());
-                send(
-                    json!({"type": "joined", "seq": raffle.seq, "code": code, "token": "1".repeat(32), "you": you}),
-                );
+                send(raffle.roll.join(code, &msg));
             }
             Some("draw") => {
                 let mut map = raffles.lock().expect("not poisoned");
                 let Some(raffle) = hosting.as_ref().and_then(|c| map.get_mut(c)) else { continue };
-                if raffle.players.is_empty() {
-                    continue;
+                if let Some(result) = raffle.roll.draw(&msg) {
+                    let _ = raffle.phones.send(result.to_string().into());
                 }
-                let winner = raffle.players[rand::rng().random_range(0..raffle.players.len())].clone();
-                raffle.seq += 2; // Raffler's draw_started and winner_drawn
-                let frame = json!({"type": "winner_drawn", "seq": raffle.seq, "draw": msg["draw"], "prize": null, "winner": winner, "claim_seconds": 0});
-                let _ = raffle.phones.send(frame.to_string().into());
             }
             Some("ping") => send(json!({"type": "pong"})),
             _ => {}

@@ -18,7 +18,6 @@
 //! `peer-bound --port 3204` (WebSocket at any path, on 127.0.0.1).
 
 use futures_util::{SinkExt, StreamExt};
-use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, RawFd};
@@ -31,15 +30,16 @@ use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-/// One raffle: its host's way in, its phones' sockets, its players and those the host has not
-/// heard of.
+#[path = "../../roll.rs"]
+mod roll;
+use roll::Roll;
+
+/// One raffle: its host's way in, its phones' sockets, and its players.
 struct Raffle {
     host: mpsc::UnboundedSender<String>,
     /// Every joined phone's socket by connection number: a draw writes to these.
     phones: HashMap<u64, RawFd>,
-    players: Vec<Value>,
-    pending: Vec<Value>,
-    seq: u64,
+    roll: Roll,
 }
 
 type Raffles = Arc<Mutex<HashMap<String, Raffle>>>;
@@ -76,11 +76,8 @@ async fn batch_hosts(raffles: Raffles) {
     loop {
         tick.tick().await;
         for raffle in raffles.lock().expect("not poisoned").values_mut() {
-            if !raffle.pending.is_empty() {
-                let players = std::mem::take(&mut raffle.pending);
-                let msg =
-                    json!({"type": "players_joined", "players": players, "total": raffle.players.len()});
-                let _ = raffle.host.send(msg.to_string());
+            if let Some(batch) = raffle.roll.host_batch() {
+                let _ = raffle.host.send(batch.to_string());
             }
         }
     }
@@ -109,50 +106,28 @@ async fn session(stream: TcpStream, id: u64, raffles: Raffles) {
         let Ok(msg) = serde_json::from_str::<Value>(text.as_str()) else { continue };
         let answer = match msg["type"].as_str() {
             Some("start_raffle") => {
-                let code: String = {
-                    let mut rng = rand::rng();
-                    (0..6)
-                        .map(|_| b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[rng.random_range(0..32)] as char)
-                        .collect()
-                };
-                let raffle = Raffle {
-                    host: host_tx.clone(),
-                    phones: HashMap::new(),
-                    players: Vec::new(),
-                    pending: Vec::new(),
-                    seq: 1,
-                };
+                let (code, roll, started) = Roll::start();
+                let raffle = Raffle { host: host_tx.clone(), phones: HashMap::new(), roll };
                 raffles.lock().expect("not poisoned").insert(code.clone(), raffle);
-                hosting = Some(code.clone());
-                json!({"type": "raffle_started", "code": code, "host_token": "0".repeat(32)})
+                hosting = Some(code);
+                started
             }
             Some("join") => {
-                let code = msg["code"].as_str().unwrap_or_default().to_owned();
+                let code = msg["code"].as_str().unwrap_or_default();
                 let mut map = raffles.lock().expect("not poisoned");
-                match map.get_mut(&code) {
+                match map.get_mut(code) {
                     Some(raffle) => {
-                        let you = json!({"id": raffle.players.len() + 1, "name": msg["name"]});
-                        raffle.players.push(you.clone());
-                        raffle.pending.push(you.clone());
-                        raffle.seq += 1;
                         raffle.phones.insert(id, fd);
-                        joined = Some(code.clone());
-                        json!({"type": "joined", "seq": raffle.seq, "code": code, "token": "1".repeat(32), "you": you})
+                        joined = Some(code.to_owned());
+                        raffle.roll.join(code, &msg)
                     }
-                    None => {
-                        json!({"type": "error", "code": "unknown_code", "field": "code", "message": "no such raffle"})
-                    }
+                    None => roll::unknown_code(),
                 }
             }
             Some("draw") => {
                 let mut map = raffles.lock().expect("not poisoned");
                 let Some(raffle) = hosting.as_ref().and_then(|c| map.get_mut(c)) else { continue };
-                if raffle.players.is_empty() {
-                    continue;
-                }
-                let winner = raffle.players[rand::rng().random_range(0..raffle.players.len())].clone();
-                raffle.seq += 2; // Raffler's draw_started and winner_drawn
-                let result = json!({"type": "winner_drawn", "seq": raffle.seq, "draw": msg["draw"], "prize": null, "winner": winner, "claim_seconds": 0});
+                let Some(result) = raffle.roll.draw(&msg) else { continue };
                 let fds: Vec<RawFd> = raffle.phones.values().copied().collect();
                 // The lock stays held while writing: no phone's socket closes under the writes.
                 let failed = write_to_all(&fds, &framed(result.to_string()));

@@ -33,12 +33,20 @@ fn later_p99(room: &Room) -> Option<f64> {
     median(room.fanouts.iter().skip(1).map(|f| f.p99_ms).collect())
 }
 
-const FIGURES: [(&str, Figure); 16] = [
+/// The server's own time from a later draw's result queued to its last write (median).
+fn later_last_write(room: &Room) -> Option<f64> {
+    median(room.fanouts.iter().skip(1).filter_map(|f| f.server_last_write_ms).collect())
+}
+
+const FIGURES: [(&str, Figure); 17] = [
     ("p99 fan-out, first draw after idle (ms)", |r| r.fanouts.first().map(|f| f.p99_ms)),
     ("p99 fan-out, later draws, median (ms)", later_p99),
     ("first draw's p99 / later draws'", |r| Some(r.fanouts.first()?.p99_ms / later_p99(r)?)),
-    ("server: result queued to last write (ms)", |r| {
-        median(r.fanouts.iter().skip(1).filter_map(|f| f.server_last_write_ms).collect())
+    ("server: result queued to last write (ms)", later_last_write),
+    // The same question as the line above it without the load generator's share: whether the
+    // server itself is slower to write the first draw after an idle room.
+    ("server: first draw's last write / later's", |r| {
+        Some(r.fanouts.first()?.server_last_write_ms? / later_last_write(r)?)
     }),
     ("server CPU per result, all draws (µs)", |r| r.draws_cpu?.server_us),
     ("load generator CPU per result (µs)", |r| r.draws_cpu.map(|c| c.generator_us)),
@@ -240,6 +248,20 @@ mod tests {
             row(&table, "p99 fan-out, later draws, median (ms)"),
             ["11.0", "12.0", "1.00", "0.83-1.10"]
         );
+    }
+
+    #[test]
+    fn the_servers_own_first_draw_is_set_against_its_later_ones() {
+        let mut raffler = room(100, 900, &[30.0, 20.0, 25.0, 20.0]);
+        for (fanout, ms) in raffler.fanouts.iter_mut().zip([24.0, 20.0, 22.0, 18.0]) {
+            fanout.server_last_write_ms = Some(ms);
+        }
+        // A peer reports no server-side time: a dash, and no ratio.
+        let peer = room(100, 1_000, &[20.0, 20.0, 20.0, 20.0]);
+        let table = table(&group(vec![("raffler".into(), vec![raffler]), ("peer".into(), vec![peer])]));
+        assert_eq!(row(&table, "server: result queued to last write (ms)"), ["20.0", "-", "-"]);
+        assert_eq!(row(&table, "server: first draw's last write / later's"), ["1.2", "-", "-"]);
+        assert_eq!(row(&table, "first draw's p99 / later draws'"), ["1.5", "1.0", "1.50"]);
     }
 
     #[test]

@@ -43,8 +43,8 @@ const FIGURES: [(&str, Figure); 17] = [
     ("p99 fan-out, later draws, median (ms)", later_p99),
     ("first draw's p99 / later draws'", |r| Some(r.fanouts.first()?.p99_ms / later_p99(r)?)),
     ("server: result queued to last write (ms)", later_last_write),
-    // The same question as the line above it without the load generator's share: whether the
-    // server itself is slower to write the first draw after an idle room.
+    // The question of "first draw's p99 / later draws'" without the load generator's share:
+    // whether the server itself is slower to write the first draw after an idle room.
     ("server: first draw's last write / later's", |r| {
         Some(r.fanouts.first()?.server_last_write_ms? / later_last_write(r)?)
     }),

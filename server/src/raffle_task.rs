@@ -332,7 +332,9 @@ impl RaffleTask {
     fn perform(&mut self) {
         let mut run: Option<(Audience, Frame)> = None;
         while let Some(output) = self.room.poll_output() {
-            if !matches!(output, Output::Send { .. }) {
+            let goes_on =
+                matches!((&run, &output), (Some((audience, _)), Output::Send { to, .. }) if audience == to);
+            if !goes_on {
                 if let Some((audience, frames)) = run.take() {
                     self.send(audience, frames);
                 }
@@ -340,15 +342,10 @@ impl RaffleTask {
             match output {
                 Output::Send { to, msg } => {
                     let next = frame(&msg);
-                    run = match run.take() {
-                        Some((audience, frames)) if audience == to => Some((audience, frames.then(next))),
-                        ended => {
-                            if let Some((audience, frames)) = ended {
-                                self.send(audience, frames);
-                            }
-                            Some((to, next))
-                        }
-                    };
+                    run = Some(match run.take() {
+                        Some((_, frames)) => (to, frames.then(next)),
+                        None => (to, next),
+                    });
                 }
                 Output::Admit { conn, role } => {
                     if let Some(outbox) = self.links.get(conn).cloned() {
